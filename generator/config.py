@@ -1,0 +1,348 @@
+"""``site.yaml`` -> a frozen :class:`SiteConfig`, validated once at the edge.
+
+Unknown keys are errors (a typo must not pass silently); every error names
+``site.yaml`` and the line of the offending key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator import yamlmarks
+from generator.errors import BuildFailed, ErrorList, SiteError
+
+CONFIG_NAME = "site.yaml"
+DEV_IDP_PORT = 4322
+DEV_SERVER_URL = "http://127.0.0.1:4321/"
+
+
+@dataclass(frozen=True)
+class DevUser:
+    """A reader the embedded dev identity provider lets sign in."""
+
+    username: str
+    password: str
+    email: str
+    name: str
+    groups: tuple[str, ...] = ()
+
+
+DEFAULT_DEV_USERS = (
+    DevUser(username="reader", password="atoll-dev", email="reader@example.com",
+            name="Dev Reader", groups=("readers",)),
+)
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    """The ``auth:`` block: how the site's readers sign in."""
+
+    client_id: str
+    # The OIDC issuer. None means "no provider configured": `atoll serve` then
+    # starts the embedded dev identity provider and points the site at it.
+    authority: str | None = None
+    scope: str = "openid email profile"
+    redirect_path: str = "/callback/"
+    post_login_path: str = "/"
+    post_logout_path: str = "/"
+    companion_url: str = "/auth/session"
+    # Cognito's hosted-UI domain, e.g. https://myapp.auth.eu-west-1.amazoncognito.com
+    cognito_domain: str | None = None
+    # Keep raw tokens in sessionStorage after the companion accepted them.
+    browser_tokens: bool = False
+    # Expected `aud` of JWT access tokens from non-Cognito providers.
+    audience: str | None = None
+    dev_users: tuple[DevUser, ...] = DEFAULT_DEV_USERS
+
+    @property
+    def is_cognito(self) -> bool:
+        """Cognito-shaped tokens (`token_use`, `client_id` in access tokens)."""
+        if self.cognito_domain:
+            return True
+        host = urlsplit(self.authority or "").hostname or ""
+        return host.startswith("cognito-idp.") and host.endswith(".amazonaws.com")
+
+
+@dataclass(frozen=True)
+class CompanionConfig:
+    """The ``companion:`` block: what the companion endpoint serves beside /auth/session."""
+
+    # "module:callable" returning a WSGI app for /api/ (called with database=Path|None)
+    api: str | None = None
+    # SQLite file for the API, relative to the site folder
+    database: str | None = None
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """A site: its folder and its validated ``site.yaml``."""
+
+    root: Path
+    title: str
+    base_url: str = DEV_SERVER_URL
+    description: str = ""
+    author: str = ""
+    language: str = "en"
+    output: str = "dist"
+    per_page: int = 10
+    menu: tuple[MenuItem, ...] = ()
+    params: dict[str, Any] = field(default_factory=dict)
+    auth: AuthConfig | None = None
+    companion: CompanionConfig = CompanionConfig()
+
+    @property
+    def base_path(self) -> str:
+        """The path part of ``base_url``, always starting and ending with '/'."""
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def with_base_url(self, base_url: str) -> SiteConfig:
+        return replace(self, base_url=normalize_base_url(base_url))
+
+    def with_authority(self, authority: str) -> SiteConfig:
+        """A copy whose auth block points at ``authority`` (used by the dev server)."""
+        assert self.auth is not None
+        return replace(self, auth=replace(self.auth, authority=authority))
+
+    def site_path(self, name: str) -> Path:
+        return self.root / name
+
+
+def normalize_base_url(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def is_loopback_host(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------- validation
+
+
+class _Checker:
+    """Typed reads from a YAML mapping, collecting errors with line numbers."""
+
+    def __init__(self, data: yamlmarks.MarkedDict, path: str, errors: ErrorList, where: str) -> None:
+        self.data = data
+        self.path = path
+        self.errors = errors
+        self.where = where
+
+    def line(self, key: str) -> int:
+        return self.data.line_of(key) if isinstance(self.data, yamlmarks.MarkedDict) else 1
+
+    def fail(self, key: str, message: str, hint: str | None = None) -> None:
+        self.errors.add(SiteError(f"{self.where}{message}", self.path, self.line(key), hint))
+
+    def reject_unknown(self, allowed: set[str]) -> None:
+        for key in self.data:
+            if key not in allowed:
+                known = ", ".join(sorted(allowed))
+                self.fail(key, f"unknown key {key!r}", f"known keys here are: {known}")
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any, describe: str) -> Any:
+        if key not in self.data or self.data[key] is None:
+            return default
+        value = self.data[key]
+        if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+            self.fail(key, f"{key!r} must be {describe}, got {value!r}")
+            return default
+        return value
+
+    def text(self, key: str, default: str | None = None, required: bool = False) -> Any:
+        if required and (key not in self.data or self.data[key] in (None, "")):
+            self.errors.add(SiteError(f"{self.where}{key!r} is required", self.path, self.data.line or 1))
+            return default
+        return self.get(key, str, default, "a string")
+
+
+def _check_url(c: _Checker, key: str, value: str | None, *, allow_path: bool = False) -> None:
+    if value is None:
+        return
+    if allow_path and value.startswith("/") and not value.startswith("//"):
+        return
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        what = "an absolute path or an http(s) URL" if allow_path else "an http(s) URL"
+        c.fail(key, f"{key!r} must be {what}, got {value!r}")
+
+
+def _check_path(c: _Checker, key: str, value: str) -> None:
+    if not value.startswith("/") or value.startswith("//"):
+        c.fail(key, f"{key!r} must be a path on this site starting with '/', got {value!r}")
+
+
+def _parse_auth(data: Any, path: str, errors: ErrorList, line: int) -> AuthConfig | None:
+    if not isinstance(data, dict):
+        errors.add(SiteError("'auth' must be a mapping of settings", path, line))
+        return None
+    c = _Checker(data, path, errors, "auth: ")
+    c.reject_unknown({f.name for f in AuthConfig.__dataclass_fields__.values()})
+    client_id = c.text("client_id", required=True)
+    authority = c.text("authority")
+    if authority is not None:
+        parts = urlsplit(authority)
+        if parts.scheme == "https" and parts.netloc:
+            pass
+        elif parts.scheme == "http" and is_loopback_host(parts.hostname):
+            pass
+        else:
+            c.fail("authority", f"'authority' must be an https URL (http only for 127.0.0.1 or localhost), got {authority!r}",
+                   "use the issuer URL of your provider, e.g. https://cognito-idp.<region>.amazonaws.com/<user-pool-id>")
+        authority = authority.rstrip("/")
+    cognito_domain = c.text("cognito_domain")
+    _check_url(c, "cognito_domain", cognito_domain)
+    if cognito_domain is not None:
+        cognito_domain = cognito_domain.rstrip("/")
+    defaults = AuthConfig(client_id="")
+    paths = {}
+    for key in ("redirect_path", "post_login_path", "post_logout_path"):
+        paths[key] = c.text(key, getattr(defaults, key))
+        _check_path(c, key, paths[key])
+    companion_url = c.text("companion_url", defaults.companion_url)
+    _check_url(c, "companion_url", companion_url, allow_path=True)
+    scope = c.text("scope", defaults.scope)
+    if "openid" not in scope.split():
+        c.fail("scope", f"'scope' must include 'openid', got {scope!r}")
+    users = _parse_dev_users(data.get("dev_users"), c) if "dev_users" in data else DEFAULT_DEV_USERS
+    return AuthConfig(
+        client_id=client_id or "",
+        authority=authority,
+        scope=scope,
+        companion_url=companion_url,
+        cognito_domain=cognito_domain,
+        browser_tokens=c.get("browser_tokens", bool, False, "true or false"),
+        audience=c.text("audience"),
+        dev_users=users,
+        **paths,
+    )
+
+
+def _parse_dev_users(value: Any, c: _Checker) -> tuple[DevUser, ...]:
+    if not isinstance(value, list) or not value:
+        c.fail("dev_users", "'dev_users' must be a non-empty list of users")
+        return DEFAULT_DEV_USERS
+    users = []
+    for item in value:
+        if not isinstance(item, dict):
+            c.fail("dev_users", f"each of 'dev_users' must be a mapping, got {item!r}")
+            continue
+        u = _Checker(item, c.path, c.errors, "auth: dev_users: ")
+        u.reject_unknown({"username", "password", "email", "name", "groups"})
+        username = u.text("username", required=True) or ""
+        groups = u.get("groups", list, [], "a list of group names")
+        if not all(isinstance(g, str) for g in groups):
+            u.fail("groups", "'groups' must be a list of strings")
+            groups = []
+        users.append(DevUser(
+            username=username,
+            password=u.text("password", required=True) or "",
+            email=u.text("email", f"{username}@example.com"),
+            name=u.text("name", username),
+            groups=tuple(groups),
+        ))
+    return tuple(users)
+
+
+def _parse_menu(value: Any, c: _Checker) -> tuple[MenuItem, ...]:
+    if not isinstance(value, list):
+        c.fail("menu", "'menu' must be a list of {title, url} entries")
+        return ()
+    items = []
+    for entry in value:
+        if not isinstance(entry, dict) or set(entry) != {"title", "url"} \
+                or not all(isinstance(v, str) for v in entry.values()):
+            c.fail("menu", f"each menu entry must have a 'title' and a 'url' (strings), got {entry!r}")
+            continue
+        items.append(MenuItem(title=entry["title"], url=entry["url"]))
+    return tuple(items)
+
+
+def parse_config(text: str, root: Path) -> SiteConfig:
+    """Parse and validate ``site.yaml`` text; raise :class:`BuildFailed` on mistakes."""
+    errors = ErrorList()
+    try:
+        data = yamlmarks.load(text)
+    except yamlmarks.YamlSyntaxError as exc:
+        raise BuildFailed([SiteError(f"YAML syntax error: {exc.message}", CONFIG_NAME, exc.line)]) from exc
+    if data is None:
+        data = yamlmarks.MarkedDict()
+        data.key_lines = {}
+        data.line = 1
+    if not isinstance(data, dict):
+        raise BuildFailed([SiteError("site.yaml must be a mapping of settings (key: value)", CONFIG_NAME, 1)])
+    c = _Checker(data, CONFIG_NAME, errors, "")
+    c.reject_unknown({"title", "base_url", "description", "author", "language", "output",
+                      "per_page", "menu", "params", "auth", "companion"})
+    base_url = c.text("base_url", DEV_SERVER_URL)
+    _check_url(c, "base_url", base_url)
+    per_page = c.get("per_page", int, 10, "a whole number")
+    if per_page < 1:
+        c.fail("per_page", f"'per_page' must be at least 1, got {per_page}")
+        per_page = 10
+    output = c.text("output", "dist")
+    auth = _parse_auth(data["auth"], CONFIG_NAME, errors, c.line("auth")) if data.get("auth") is not None else None
+    companion = CompanionConfig()
+    if data.get("companion") is not None:
+        if isinstance(data["companion"], dict):
+            cc = _Checker(data["companion"], CONFIG_NAME, errors, "companion: ")
+            cc.reject_unknown({"api", "database"})
+            api = cc.text("api")
+            if api is not None and api.count(":") != 1:
+                cc.fail("api", f"'api' must look like 'package.module:factory', got {api!r}")
+            companion = CompanionConfig(api=api, database=cc.text("database"))
+        else:
+            c.fail("companion", "'companion' must be a mapping of settings")
+    config = SiteConfig(
+        root=root,
+        title=c.text("title", "", required=True),
+        base_url=normalize_base_url(base_url),
+        description=c.text("description", ""),
+        author=c.text("author", ""),
+        language=c.text("language", "en"),
+        output=output,
+        per_page=per_page,
+        menu=_parse_menu(data["menu"], c) if data.get("menu") is not None else (),
+        params=dict(c.get("params", dict, {}, "a mapping")),
+        auth=auth,
+        companion=companion,
+    )
+    errors.raise_if_any()
+    return config
+
+
+def load_config(site_dir: Path) -> SiteConfig:
+    """Read ``site_dir/site.yaml``."""
+    path = site_dir / CONFIG_NAME
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise BuildFailed([SiteError(
+            f"no {CONFIG_NAME} in {site_dir}", CONFIG_NAME, None,
+            "run `atoll new DIR` to start a site, or pass --site DIR",
+        )]) from exc
+    except UnicodeDecodeError as exc:
+        raise BuildFailed([SiteError("file is not UTF-8 text", CONFIG_NAME, None)]) from exc
+    return parse_config(text, site_dir.resolve())
