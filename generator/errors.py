@@ -18,6 +18,7 @@ class SiteError(Exception):
     path: str | None = None
     line: int | None = None
     hint: str | None = None
+    during: tuple[str, ...] = ()  # the page(s) being rendered when a layout failed
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -30,6 +31,9 @@ class SiteError(Exception):
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.message}" if self.location else self.message
+        if self.during:
+            more = len(self.during) - 1
+            text += f" (rendering {self.during[0]}" + (f" and {more} other page{'s' * (more > 1)})" if more else ")")
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
@@ -40,12 +44,26 @@ class BuildFailed(Exception):
 
     def __init__(self, errors: Iterable[SiteError]) -> None:
         self.errors: list[SiteError] = sorted(
-            errors, key=lambda e: (e.path or "", e.line or 0, e.message)
+            _merge_repeats(errors), key=lambda e: (e.path or "", e.line or 0, e.message)
         )
         super().__init__(f"{len(self.errors)} error(s)")
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+
+def _merge_repeats(errors: Iterable[SiteError]) -> list[SiteError]:
+    """One broken layout line fails every page using it: report it once, with the pages."""
+    merged: dict[tuple[object, ...], SiteError] = {}
+    for error in errors:
+        key = (error.path, error.line, error.message, error.hint)
+        if key in merged:
+            first = merged[key]
+            merged[key] = SiteError(first.message, first.path, first.line, first.hint,
+                                    tuple(sorted({*first.during, *error.during})))
+        else:
+            merged[key] = error
+    return list(merged.values())
 
 
 class ErrorList:

@@ -1,0 +1,223 @@
+"""``build(config)``: the whole pipeline, stage by stage, read top to bottom.
+
+discover -> read pages -> plan URLs and collections -> render (both cores) ->
+site files (feed, sitemap, robots) -> write atomically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import parallel
+from generator.collections import (
+    BLOG_URL, FEED_ENTRIES, atom_feed, collect_tags, output_for_url, paginate, robots_txt, sitemap,
+    sort_posts,
+)
+from generator.config import SiteConfig
+from generator.content import Page, PageErrors, parse_page
+from generator.errors import BuildFailed, ErrorList, SiteError
+from generator.layouts import layout_names
+from generator.output import Staging, check_output_location
+from generator.render import TAGS_URL, SiteModel, Task
+from generator.scripts import bundle, load_sources
+from generator.sources import SourceFile, discover_content, discover_public, read_text
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    pages: int  # HTML files rendered from content/ and generated listings
+    assets: int  # files copied from public/ and scripts
+    output: Path
+    seconds: float
+    notes: tuple[str, ...] = ()
+
+
+@dataclass
+class Plan:
+    """What the build will write: render tasks, copied files and generated text."""
+
+    model: SiteModel
+    tasks: list[Task]
+    copies: dict[str, Path] = field(default_factory=dict)  # output -> public/ file
+    files: dict[str, bytes] = field(default_factory=dict)  # output -> bytes (scripts)
+
+
+# ---------------------------------------------------------------- stages
+
+
+def read_pages(sources: Iterable[SourceFile], errors: ErrorList) -> list[Page]:
+    pages = []
+    for source in sources:
+        try:
+            pages.append(parse_page(source.source, source.rel, read_text(source)))
+        except SiteError as exc:
+            errors.add(exc)
+        except PageErrors as exc:
+            errors.extend(exc.errors)
+    return pages
+
+
+def choose_layout(page: Page, available: set[str], errors: ErrorList) -> str:
+    if page.layout:
+        name = page.layout if page.layout.endswith(".html") else page.layout + ".html"
+        if name not in available:
+            choices = ", ".join(sorted(n[:-5] for n in available if "/" not in n))
+            errors.add(SiteError(f"front matter: unknown layout {page.layout!r}", page.source,
+                                 page.lines.get("layout"), f"layouts available: {choices}"))
+        return name
+    if page.is_post and "post.html" in available:
+        return "post.html"
+    return "page.html"
+
+
+def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile], errors: ErrorList) -> Plan:
+    """Decide every output file; collisions and unknown layouts are errors."""
+    section_index = next((p for p in pages if p.is_section_index), None)
+    listed = [p for p in pages if not p.is_section_index]
+    posts = sort_posts(listed)
+    tags = collect_tags(listed)
+    available = layout_names(config.root)
+    layouts = {p.source: choose_layout(p, available, errors) for p in listed}
+
+    scripts: dict[str, str] = {}
+    files: dict[str, bytes] = {}
+    if config.auth is not None:
+        try:
+            for script in bundle(load_sources(config.root)).values():
+                scripts[script.name] = script.output
+                files[script.output] = script.data
+        except SiteError as exc:
+            errors.add(exc)
+        for required in ("islands.js", "callback.js"):
+            if required not in scripts and not errors:
+                errors.add(SiteError(f"the auth scripts are incomplete: scripts/{required} is missing",
+                                     "site.yaml", None, "restore it from the default theme (atoll new)"))
+
+    claims: dict[str, str] = {}  # output -> who claims it
+
+    def claim(output: str, who: str, source: str | None = None, line: int | None = None) -> bool:
+        if output in claims:
+            errors.add(SiteError(f"{who} and {claims[output]} both want the URL of {output}",
+                                 source, line, "give one of them another 'slug' or 'permalink'"))
+            return False
+        claims[output] = who
+        return True
+
+    tasks: list[Task] = []
+    for index, page in enumerate(listed):
+        line = page.lines.get("permalink") or page.lines.get("slug") or 1
+        if claim(page.output, page.source, page.source, line):
+            tasks.append(Task("page", page.output, page.url, index=index))
+    blog_intro = section_index.source if section_index else "the blog listing"
+    for pager in paginate(posts, config.per_page, BLOG_URL):
+        if claim(output_for_url(pager.url), blog_intro):
+            tasks.append(Task("listing", output_for_url(pager.url), pager.url, index=pager.number))
+    if tags:
+        claim(output_for_url(TAGS_URL), "the tags index")
+        tasks.append(Task("tags", output_for_url(TAGS_URL), TAGS_URL))
+    for tag in tags:
+        if claim(output_for_url(tag.url), f"the page of tag {tag.name!r}"):
+            tasks.append(Task("tag", output_for_url(tag.url), tag.url, tag=tag.slug))
+    claim("404.html", "the 404 page")
+    tasks.append(Task("404", "404.html", "/404.html"))
+    if config.auth is not None:
+        url = config.auth.redirect_path
+        if claim(output_for_url(url), "the sign-in callback page (auth.redirect_path)"):
+            tasks.append(Task("callback", output_for_url(url), url))
+    for name in ("feed.xml", "sitemap.xml", "robots.txt"):
+        claims[name] = f"the generated {name}"
+    for output in files:
+        claims[output] = "Atoll's scripts"
+
+    copies: dict[str, Path] = {}
+    public_names = {f.rel for f in public}
+    for f in public:
+        if f.rel == "robots.txt":  # the site's own robots.txt replaces the generated one
+            claims.pop("robots.txt")
+        if f.rel in claims:
+            errors.add(SiteError(f"{f.source} collides with {claims[f.rel]}: both want {f.rel}",
+                                 f.source, None, "rename or move one of them"))
+        copies[f.rel] = f.path
+    if "robots.txt" in public_names:
+        claims["robots.txt"] = "public/robots.txt"
+
+    model = SiteModel(
+        config=config,
+        pages=tuple(listed),
+        urls={p.rel: p.url for p in pages},
+        posts=tuple(posts),
+        tags=tuple(tags),
+        layouts=layouts,
+        scripts=scripts,
+        section_index=section_index,
+        feed_sources=frozenset(p.source for p in posts[:FEED_ENTRIES]),
+    )
+    return Plan(model=model, tasks=tasks, copies=copies, files=files)
+
+
+def site_files(plan: Plan, feed_html: dict[str, str]) -> dict[str, bytes]:
+    """feed.xml, sitemap.xml and robots.txt (they need every page rendered first)."""
+    model = plan.model
+    config = model.config
+    entries = [(p.url, p.updated or p.date) for p in model.pages]
+    entries += [(t.url, None) for t in plan.tasks if t.kind in ("listing", "tags", "tag")]
+    out = {
+        "feed.xml": atom_feed(config, list(model.posts), feed_html).encode("utf-8"),
+        "sitemap.xml": sitemap(config, entries).encode("utf-8"),
+    }
+    if "robots.txt" not in plan.copies:
+        out["robots.txt"] = robots_txt(config).encode("utf-8")
+    return out
+
+
+# ---------------------------------------------------------------- the pipeline
+
+
+def load_site(config: SiteConfig, *, drafts: bool = False) -> tuple[Plan, list[str]]:
+    """Read and validate everything; raise :class:`BuildFailed` listing every mistake."""
+    errors = ErrorList()
+    sources, notes = discover_content(config.root)
+    pages = read_pages(sources, errors)
+    if not drafts:
+        pages = [p for p in pages if not p.draft]
+    plan = plan_site(config, pages, discover_public(config.root), errors)
+    errors.raise_if_any()
+    return plan, notes
+
+
+def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
+          jobs: int | None = None, progress: Progress | None = None) -> BuildReport:
+    """Build the site into ``out`` (default: the configured output folder)."""
+    started = time.perf_counter()
+    out = (out if out is not None else config.root / config.output).resolve()
+    try:
+        check_output_location(config.root, out)
+    except SiteError as exc:
+        raise BuildFailed([exc]) from exc
+    plan, notes = load_site(config, drafts=drafts)
+
+    staging = Staging(out)
+    try:
+        results = parallel.render_all(plan.model, plan.tasks, staging.path, jobs=jobs, progress=progress)
+        errors = [e for r in results for e in r.errors]
+        if errors:
+            raise BuildFailed(errors)
+        feed_html = {plan.model.pages[t.index].source: r.html
+                     for t, r in zip(plan.tasks, results, strict=True) if r.html is not None}
+        for output, data in {**plan.files, **site_files(plan, feed_html)}.items():
+            staging.write(output, data)
+        for output, source in plan.copies.items():
+            staging.copy(output, source)
+        staging.commit()
+    except BaseException:
+        staging.discard()
+        raise
+    return BuildReport(
+        pages=len(plan.tasks), assets=len(plan.copies) + len(plan.files), output=out,
+        seconds=time.perf_counter() - started, notes=tuple(notes),
+    )

@@ -1,0 +1,169 @@
+"""Collections derived from the pages: posts, tags, pagination, feed, sitemap, robots.
+
+Pure functions over :class:`Page` lists; the XML is written by hand with
+escaping (it is tiny and must be byte-for-byte deterministic).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape, quoteattr
+
+from generator.config import SiteConfig
+from generator.content import BLOG_SECTION, Page
+
+FEED_ENTRIES = 20
+
+
+def slugify(text: str) -> str:
+    """``"Static Sites & C++"`` -> ``"static-sites-c"``; non-ASCII letters are kept."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    slug = re.sub(r"[^\w]+", "-", text).strip("-_")
+    return slug or "tag"
+
+
+def sort_posts(pages: Iterable[Page]) -> list[Page]:
+    """Blog posts, newest first; ties broken by title then URL so order is stable."""
+    posts = [p for p in pages if p.is_post]
+    posts.sort(key=lambda p: (p.title, p.url))
+    posts.sort(key=lambda p: p.date or dt.date.min, reverse=True)
+    return posts
+
+
+@dataclass(frozen=True)
+class Tag:
+    name: str
+    slug: str
+    pages: tuple[Page, ...]  # newest first (undated pages last, by title)
+
+    @property
+    def url(self) -> str:
+        return f"/tags/{self.slug}/"
+
+
+def collect_tags(pages: Iterable[Page]) -> list[Tag]:
+    """Tags by slug (``Web`` and ``web`` are one tag, named as first seen), sorted by name."""
+    groups: dict[str, tuple[str, list[Page]]] = {}
+    ordered = sorted(pages, key=lambda p: p.source)
+    for page in ordered:
+        for name in page.tags:
+            slug = slugify(name)
+            groups.setdefault(slug, (name, []))[1].append(page)
+    tags = []
+    for slug, (name, members) in groups.items():
+        members.sort(key=lambda p: (p.title, p.url))
+        members.sort(key=lambda p: p.date or dt.date.min, reverse=True)
+        tags.append(Tag(name=name, slug=slug, pages=tuple(members)))
+    tags.sort(key=lambda t: (t.name.lower(), t.slug))
+    return tags
+
+
+@dataclass(frozen=True)
+class Pager:
+    """One page of a paginated listing."""
+
+    number: int  # 1-based
+    total: int
+    items: tuple[Page, ...]
+    first_url: str  # URL of page 1, e.g. "/blog/"
+
+    def url_of(self, number: int) -> str:
+        return self.first_url if number == 1 else f"{self.first_url}page/{number}/"
+
+    @property
+    def url(self) -> str:
+        return self.url_of(self.number)
+
+    @property
+    def prev_url(self) -> str | None:
+        return self.url_of(self.number - 1) if self.number > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url_of(self.number + 1) if self.number < self.total else None
+
+
+def paginate(items: Sequence[Page], per_page: int, first_url: str) -> list[Pager]:
+    """Always at least one pager, so an empty blog still has its listing page."""
+    total = max(1, -(-len(items) // per_page))
+    return [Pager(number=n, total=total, items=tuple(items[(n - 1) * per_page: n * per_page]),
+                  first_url=first_url) for n in range(1, total + 1)]
+
+
+def output_for_url(url: str) -> str:
+    """``/blog/page/2/`` -> ``blog/page/2/index.html``; ``/feed.xml`` -> ``feed.xml``."""
+    path = url.lstrip("/")
+    return path + "index.html" if url.endswith("/") else path
+
+
+BLOG_URL = f"/{BLOG_SECTION}/"
+
+
+# ---------------------------------------------------------------- XML files
+
+
+def _timestamp(day: dt.date) -> str:
+    return f"{day.isoformat()}T00:00:00Z"
+
+
+def atom_feed(config: SiteConfig, posts: Sequence[Page], html_of: dict[str, str]) -> str:
+    """An Atom 1.0 feed of the newest posts, every URL absolute (RFC 4287)."""
+    base = config.base_url
+    entries = posts[:FEED_ENTRIES]
+    dates = [p.updated or p.date for p in entries if (p.updated or p.date)]
+    updated = _timestamp(max(dates)) if dates else "1970-01-01T00:00:00Z"
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:base={quoteattr(base)}>',
+        f"  <title>{escape(config.title)}</title>",
+    ]
+    if config.description:
+        out.append(f"  <subtitle>{escape(config.description)}</subtitle>")
+    out += [
+        f"  <id>{escape(base)}</id>",
+        f'  <link rel="alternate" type="text/html" href={quoteattr(base)}/>',
+        f'  <link rel="self" type="application/atom+xml" href={quoteattr(base + "feed.xml")}/>',
+        f"  <updated>{updated}</updated>",
+    ]
+    if config.author:
+        out.append(f"  <author><name>{escape(config.author)}</name></author>")
+    for post in entries:
+        link = base + post.url.lstrip("/")
+        stamp = post.updated or post.date or dt.date(1970, 1, 1)
+        out += [
+            "  <entry>",
+            f"    <title>{escape(post.title)}</title>",
+            f'    <link rel="alternate" type="text/html" href={quoteattr(link)}/>',
+            f"    <id>{escape(link)}</id>",
+            f"    <published>{_timestamp(post.date or stamp)}</published>",
+            f"    <updated>{_timestamp(stamp)}</updated>",
+        ]
+        if not config.author:
+            out.append(f"    <author><name>{escape(config.title)}</name></author>")
+        out += [f'    <category term={quoteattr(tag)}/>' for tag in post.tags]
+        if post.description:
+            out.append(f"    <summary>{escape(post.description)}</summary>")
+        out.append(f'    <content type="html">{escape(html_of.get(post.source, ""))}</content>')
+        out.append("  </entry>")
+    out.append("</feed>")
+    return "\n".join(out) + "\n"
+
+
+def sitemap(config: SiteConfig, entries: Iterable[tuple[str, dt.date | None]]) -> str:
+    """A sitemaps.org 0.9 sitemap of ``(site-relative url, lastmod)`` pairs, sorted."""
+    base = config.base_url
+    out = ['<?xml version="1.0" encoding="utf-8"?>',
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for url, lastmod in sorted(entries):
+        out.append(f"  <url><loc>{escape(base + url.lstrip('/'))}</loc>"
+                   + (f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else "") + "</url>")
+    out.append("</urlset>")
+    return "\n".join(out) + "\n"
+
+
+def robots_txt(config: SiteConfig) -> str:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {config.base_url}sitemap.xml\n"

@@ -1,0 +1,27 @@
+"""The companion endpoint: turns the browser's tokens into a verified, HttpOnly session.
+
+Entry points: :func:`create_app` (the WSGI app), :func:`settings_from_site`,
+:func:`load_api`, :func:`session_middleware` (put your own API behind the
+session), :func:`run_companion` (production, waitress) and
+``generator.companion.wsgi:application`` (gunicorn, Lambda adapters).
+"""
+
+from generator.companion.app import CompanionApp, create_app
+from generator.companion.http import WSGIApp
+from generator.companion.middleware import USER_KEY, session_middleware
+from generator.companion.runner import run_companion
+from generator.companion.session import COOKIE_NAME
+from generator.companion.settings import (
+    SECRET_ENV,
+    CompanionConfigError,
+    CompanionSettings,
+    load_api,
+    secret_from_env,
+    settings_from_site,
+)
+
+__all__ = [
+    "COOKIE_NAME", "SECRET_ENV", "USER_KEY", "CompanionApp", "CompanionConfigError", "CompanionSettings",
+    "WSGIApp", "create_app", "load_api", "run_companion", "secret_from_env", "session_middleware",
+    "settings_from_site",
+]

@@ -1,0 +1,33 @@
+"""``atoll companion``: the endpoint and the site's API under waitress, for production."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import waitress
+
+from generator.companion.app import create_app
+from generator.companion.settings import CompanionConfigError, load_api, secret_from_env, settings_from_site
+from generator.config import SiteConfig
+
+
+def run_companion(site: SiteConfig, *, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> int:
+    """Serve until interrupted; 1 (with a message on stderr) when the secret or the config is missing.
+
+    Copies share nothing but ``ATOLL_SESSION_SECRET``: run as many as you like
+    behind a load balancer.
+    """
+    try:
+        secret = secret_from_env(os.environ)
+        settings = settings_from_site(site, secret=secret)
+        api = load_api(site)
+    except CompanionConfigError as exc:
+        print(f"atoll companion: {exc}", file=sys.stderr)
+        return 1
+    app = create_app(settings, api=api)
+    mounted = f" and {settings.api_prefix}" if api else ""
+    print(f"atoll companion: {settings.session_path}{mounted} for {settings.origin} "
+          f"(issuer {settings.issuer}) on http://{host}:{port}/", file=sys.stderr)
+    waitress.serve(app, host=host, port=port, threads=threads, ident="atoll")
+    return 0

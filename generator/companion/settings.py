@@ -1,0 +1,100 @@
+"""What the companion needs to know, taken once from ``site.yaml`` (and a secret)."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from generator.companion.http import MAX_BODY, WSGIApp
+from generator.config import SiteConfig
+
+SECRET_ENV = "ATOLL_SESSION_SECRET"
+MIN_SECRET_CHARS = 32
+MAX_LEEWAY = 60
+SECRET_HINT = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+class CompanionConfigError(ValueError):
+    """The site or the environment cannot run a companion; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class CompanionSettings:
+    issuer: str
+    client_id: str
+    # The site's origin, e.g. https://example.com: the only accepted `Origin`.
+    origin: str
+    secret: str = field(repr=False)
+    cognito: bool = False
+    # Expected `aud` of JWT access tokens from non-Cognito providers. Unset,
+    # such access tokens are confirmed at the provider's userinfo endpoint.
+    audience: str | None = None
+    session_path: str = "/auth/session"
+    api_prefix: str = "/api/"
+    leeway: int = 30
+    max_body: int = MAX_BODY
+    # An unknown `kid` refetches the JWKS at most once per this many seconds.
+    min_refetch_interval: float = 10.0
+    cache_max_age: float = 3600.0
+    http_timeout: float = 5.0
+
+    def __post_init__(self) -> None:
+        if not self.secret:
+            raise CompanionConfigError("the session secret must not be empty")
+        if not 0 <= self.leeway <= MAX_LEEWAY:
+            raise CompanionConfigError(f"leeway must be between 0 and {MAX_LEEWAY} seconds, got {self.leeway}")
+        parts = urlsplit(self.origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
+            raise CompanionConfigError(f"origin must look like https://host[:port], got {self.origin!r}")
+        if not self.api_prefix.startswith("/") or not self.api_prefix.endswith("/"):
+            raise CompanionConfigError(f"api_prefix must start and end with '/', got {self.api_prefix!r}")
+
+    @property
+    def secure(self) -> bool:
+        return self.origin.startswith("https://")
+
+
+def settings_from_site(site: SiteConfig, *, secret: str, origin: str | None = None) -> CompanionSettings:
+    auth = site.auth
+    if auth is None:
+        raise CompanionConfigError("site.yaml has no 'auth:' block, so there is no session to serve")
+    if auth.authority is None:
+        raise CompanionConfigError(
+            "site.yaml: auth: 'authority' is not set; the companion needs the provider's issuer URL "
+            "(`atoll serve` sets it to the dev identity provider by itself)")
+    session_path = urlsplit(auth.companion_url).path or "/auth/session"
+    return CompanionSettings(
+        issuer=auth.authority, client_id=auth.client_id, origin=origin or site.origin, secret=secret,
+        cognito=auth.is_cognito, audience=auth.audience, session_path=session_path)
+
+
+def load_api(site: SiteConfig) -> WSGIApp | None:
+    """The site's API from ``companion.api`` ("module:factory"), or None.
+
+    The site folder is put on ``sys.path`` so that a site can ship its own module.
+    """
+    spec = site.companion.api
+    if spec is None:
+        return None
+    module_name, _, factory_name = spec.partition(":")
+    if str(site.root) not in sys.path:
+        sys.path.insert(0, str(site.root))
+    try:
+        factory = getattr(importlib.import_module(module_name), factory_name)
+    except (ImportError, AttributeError) as exc:
+        raise CompanionConfigError(f"site.yaml: companion: cannot load api {spec!r}: {exc}") from exc
+    database = site.root / site.companion.database if site.companion.database else None
+    app: WSGIApp = factory(database=database)
+    return app
+
+
+def secret_from_env(environ: Mapping[str, str]) -> str:
+    secret = environ.get(SECRET_ENV, "")
+    if not secret:
+        raise CompanionConfigError(f"{SECRET_ENV} is not set; the companion signs sessions with it ({SECRET_HINT})")
+    if len(secret) < MIN_SECRET_CHARS:
+        raise CompanionConfigError(f"{SECRET_ENV} is shorter than {MIN_SECRET_CHARS} characters ({SECRET_HINT})")
+    return secret

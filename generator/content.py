@@ -1,0 +1,247 @@
+"""Markdown sources -> :class:`Page` objects: front matter split, validation, URLs.
+
+Everything here is pure: it takes text and returns data or raises
+:class:`SiteError` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator import yamlmarks
+from generator.errors import SiteError
+
+FENCE = "---"
+BLOG_SECTION = "blog"
+BUILTIN_FIELDS = ("title", "description", "date", "updated", "tags", "draft",
+                  "layout", "slug", "permalink", "auth")
+# Names a layout sees on `page` besides the front matter; author keys may not shadow them.
+RESERVED_FIELDS = ("url", "permalink_url", "html", "toc", "source", "section", "summary",
+                   "word_count", "reading_minutes")
+_SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    """The raw split of a source file."""
+
+    data: Any  # parsed YAML, or None when the file has no front matter
+    body: str
+    body_line: int  # 1-based line of the file where the body starts
+
+
+@dataclass(frozen=True)
+class Page:
+    """One markdown page, validated, with its URL decided."""
+
+    source: str  # relative to the site folder, e.g. "content/blog/hello.md"
+    rel: str  # relative to content/, e.g. "blog/hello.md"
+    title: str
+    body: str
+    body_line: int
+    url: str  # site-relative, e.g. "/blog/hello/" (no base path)
+    output: str  # e.g. "blog/hello/index.html"
+    description: str = ""
+    date: dt.date | None = None
+    updated: dt.date | None = None
+    tags: tuple[str, ...] = ()
+    draft: bool = False
+    layout: str | None = None
+    auth: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)  # front matter key -> file line
+
+    @property
+    def section(self) -> str:
+        """The first folder under content/ ('' for top-level pages)."""
+        head, sep, _ = self.rel.partition("/")
+        return head if sep else ""
+
+    @property
+    def is_post(self) -> bool:
+        """A dated blog post: under content/blog/, and not the blog's own index."""
+        return self.section == BLOG_SECTION and self.rel != f"{BLOG_SECTION}/index.md"
+
+    @property
+    def is_section_index(self) -> bool:
+        return self.rel == f"{BLOG_SECTION}/index.md"
+
+
+def split_front_matter(text: str) -> FrontMatter:
+    """Split ``---`` YAML front matter from the body (pure; raises ValueError on an unclosed block)."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    first, nl, rest = text.partition("\n")
+    if first.rstrip() != FENCE:
+        return FrontMatter(None, text, 1)
+    lines = rest.split("\n")
+    for index, line in enumerate(lines):
+        if line.rstrip() in (FENCE, "..."):
+            yaml_text = "\n".join(lines[:index])
+            body = "\n".join(lines[index + 1:])
+            return FrontMatter(yaml_text, body, index + 3)
+    raise ValueError("front matter opened on line 1 is never closed")
+
+
+def _date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+class _Fields:
+    """Typed reads of front matter keys, each error naming the key's line."""
+
+    def __init__(self, data: yamlmarks.MarkedDict, source: str, errors: list[SiteError]) -> None:
+        self.data, self.source, self.errors = data, source, errors
+
+    def line(self, key: str) -> int:
+        # YAML line 1 is file line 2 (after the opening ---)
+        return self.data.line_of(key) + 1
+
+    def fail(self, key: str, message: str, hint: str | None = None) -> None:
+        self.errors.append(SiteError(f"front matter: {message}", self.source, self.line(key), hint))
+
+    def text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)  # `title: 2024` is a fine title
+        if not isinstance(value, str):
+            self.fail(key, f"{key!r} must be text, got {value!r}")
+            return None
+        return value
+
+    def date(self, key: str) -> dt.date | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        parsed = _date(value)
+        if parsed is None:
+            self.fail(key, f"{key!r} must be a date (YYYY-MM-DD), got {value!r}")
+        return parsed
+
+    def tags(self) -> tuple[str, ...]:
+        value = self.data.get("tags")
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            self.fail("tags", f"'tags' must be a list of strings, got {value!r}",
+                      f"write tags: [{value}]")
+            return ()
+        if not isinstance(value, list) or not all(isinstance(t, str) and t.strip() for t in value):
+            self.fail("tags", f"'tags' must be a list of strings, got {value!r}")
+            return ()
+        seen: dict[str, None] = {}
+        for tag in value:
+            seen.setdefault(tag.strip(), None)
+        return tuple(seen)
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self.fail(key, f"{key!r} must be true or false, got {value!r}")
+            return False
+        return value
+
+
+def url_for_source(rel: str, *, slug: str | None = None, permalink: str | None = None) -> tuple[str, str]:
+    """Pretty URL and output file for a page at ``content/<rel>``.
+
+    ``blog/hello.md`` -> ``("/blog/hello/", "blog/hello/index.html")``;
+    ``index.md`` -> ``("/", "index.html")``.
+    """
+    if permalink is not None:
+        path = permalink.strip("/")
+        if permalink.endswith(".html"):
+            return "/" + path, path
+        return ("/" + path + "/" if path else "/"), (path + "/index.html" if path else "index.html")
+    parts = rel[: -len(".md")].split("/")
+    if slug is not None:
+        parts[-1] = slug
+    elif parts[-1] == "index":
+        parts.pop()
+    path = "/".join(parts)
+    if not path:
+        return "/", "index.html"
+    return f"/{path}/", f"{path}/index.html"
+
+
+def parse_page(source: str, rel: str, text: str) -> Page:
+    """Turn one source file's text into a :class:`Page` (raises :class:`PageErrors`)."""
+    errors: list[SiteError] = []
+    try:
+        fm = split_front_matter(text)
+    except ValueError as exc:
+        raise PageErrors([SiteError(f"front matter: {exc}", source, 1,
+                                    "close it with a line holding only '---'")]) from exc
+    if fm.data is None:
+        raise PageErrors([SiteError(
+            "front matter: missing; every page needs at least a title", source, 1,
+            "start the file with:\n---\ntitle: My page\n---")])
+    try:
+        data = yamlmarks.load(fm.data)
+    except yamlmarks.YamlSyntaxError as exc:
+        raise PageErrors([SiteError(f"front matter: YAML syntax error: {exc.message}", source,
+                                    exc.line + 1)]) from exc
+    if data is None:
+        data = yamlmarks.MarkedDict()
+        data.key_lines, data.line = {}, 1
+    if not isinstance(data, dict):
+        raise PageErrors([SiteError(
+            f"front matter: must be a mapping of 'key: value' lines, got {type(data).__name__}",
+            source, 2)])
+    f = _Fields(data, source, errors)
+    title = f.text("title")
+    if not title or not title.strip():
+        errors.append(SiteError("front matter: 'title' is required", source,
+                                f.line("title") if "title" in data else 2, "add a line like: title: My page"))
+    for key in data:
+        if not isinstance(key, str):
+            f.fail(key, f"keys must be text, got {key!r}")
+        elif key in RESERVED_FIELDS:
+            f.fail(key, f"{key!r} is computed by Atoll and cannot be set in front matter")
+    slug = f.text("slug")
+    if slug is not None and not _SLUG_RE.match(slug):
+        f.fail("slug", f"'slug' must be a single URL segment (letters, digits, '-', '_', '.'), got {slug!r}")
+        slug = None
+    permalink = f.text("permalink")
+    if permalink is not None and (not permalink.startswith("/") or "//" in permalink or ".." in permalink):
+        f.fail("permalink", f"'permalink' must be a site path starting with '/', got {permalink!r}")
+        permalink = None
+    auth = f.text("auth")
+    if auth is not None and auth != "required":
+        f.fail("auth", f"'auth' must be 'required' (or left out), got {auth!r}")
+        auth = None
+    layout = f.text("layout")
+    page_date = f.date("date")
+    rel_is_post = rel.startswith(f"{BLOG_SECTION}/") and rel != f"{BLOG_SECTION}/index.md"
+    if rel_is_post and page_date is None and "date" not in data:
+        errors.append(SiteError("front matter: blog posts need a 'date' (YYYY-MM-DD)", source, 2,
+                                "add a line like: date: 2026-11-26"))
+    description = f.text("description") or ""
+    updated, tags, draft = f.date("updated"), f.tags(), f.flag("draft")
+    if errors:
+        raise PageErrors(errors)
+    url, output = url_for_source(rel, slug=slug, permalink=permalink)
+    return Page(
+        source=source, rel=rel, title=title.strip() if title else "", body=fm.body,
+        body_line=fm.body_line, url=url, output=output, description=description,
+        date=page_date, updated=updated, tags=tags, draft=draft, layout=layout, auth=auth,
+        extra={k: v for k, v in data.items() if k not in BUILTIN_FIELDS},
+        lines={k: f.line(k) for k in data if isinstance(k, str)},
+    )
+
+
+class PageErrors(Exception):
+    def __init__(self, errors: list[SiteError]) -> None:
+        super().__init__(errors)
+        self.errors = errors

@@ -1,0 +1,14 @@
+"""The embedded dev identity provider: a Cognito-shaped OIDC provider for development and tests.
+
+Endpoints (ARCHITECTURE.md): discovery, JWKS, ``/oauth2/authorize`` (login
+form), ``/oauth2/token`` (code + PKCE S256, refresh_token), ``/oauth2/userInfo``,
+Cognito's ``/logout`` and a standard ``end_session_endpoint`` (``/oauth2/logout``).
+"""
+
+from generator.devidp.app import DevIdpApp, create_app
+from generator.devidp.runner import run_idp, start_idp
+from generator.devidp.settings import DEFAULT_CLIENT_ID, DevIdpSettings, settings_from_site
+from generator.devidp.tokens import subject
+
+__all__ = ["DEFAULT_CLIENT_ID", "DevIdpApp", "DevIdpSettings", "create_app", "run_idp", "settings_from_site",
+           "start_idp", "subject"]

@@ -1,0 +1,91 @@
+"""The Jinja2 environment for layouts, and layout errors with file and line.
+
+Autoescape is always on and undefined names are errors (StrictUndefined), so a
+typo in a layout fails the build instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import traceback
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from generator.errors import SiteError
+from generator.theme import theme_dirs
+
+LAYOUTS = "layouts"
+
+
+def _format_date(value: dt.date | None, fmt: str = "%B %-d, %Y") -> str:
+    return value.strftime(fmt) if value is not None else ""
+
+
+def make_environment(site_root: Path, globals_: Mapping[str, Any]) -> jinja2.Environment:
+    """Layouts from the site's own ``layouts/``, then the default theme's."""
+    dirs = theme_dirs(site_root, LAYOUTS)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+        cache_size=-1,
+    )
+    env.filters["date"] = _format_date
+    env.filters["isodate"] = lambda d: d.isoformat() if d is not None else ""
+    env.globals.update(globals_)
+    return env
+
+
+def layout_names(site_root: Path) -> set[str]:
+    """Every ``*.html`` layout name available to the site (its own and the theme's)."""
+    names: set[str] = set()
+    for d in theme_dirs(site_root, LAYOUTS):
+        names.update(p.relative_to(d).as_posix() for p in d.rglob("*.html"))
+    return names
+
+
+def _display_path(filename: str | None, site_root: Path) -> str:
+    """A template file as a site-relative path when it is the site's, else as is."""
+    if not filename:
+        return LAYOUTS
+    path = Path(filename)
+    try:
+        return path.resolve().relative_to(site_root.resolve()).as_posix()
+    except ValueError:
+        return f"(default theme) {LAYOUTS}/{path.name}"
+
+
+def _layout_frames(exc: BaseException) -> list[traceback.FrameSummary]:
+    # Jinja rewrites tracebacks so template frames carry the template's file and line.
+    return [f for f in traceback.extract_tb(exc.__traceback__)
+            if f.filename.endswith(".html") or f"/{LAYOUTS}/" in f.filename]
+
+
+def raised_in_layout(exc: BaseException) -> bool:
+    """Whether a plain Python error (TypeError, ...) came from a layout's expression."""
+    return bool(_layout_frames(exc))
+
+
+def layout_error(exc: Exception, site_root: Path, page_source: str | None = None) -> SiteError:
+    """Translate a Jinja2 error (syntax, undefined name, ...) into a :class:`SiteError`."""
+    during = (page_source,) if page_source else ()
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return SiteError(f"layout syntax error: {exc.message}",
+                         _display_path(exc.filename, site_root), exc.lineno)
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return SiteError(f"layout {exc.name!r} not found", page_source, None,
+                         f"add {LAYOUTS}/{exc.name} or fix the name", during)
+    frames = _layout_frames(exc)
+    filename, lineno = (frames[-1].filename, frames[-1].lineno) if frames else (None, None)
+    message = exc.message if isinstance(exc, jinja2.TemplateError) and exc.message else str(exc)
+    hint = None
+    if isinstance(exc, jinja2.UndefinedError):
+        hint = "check the spelling, or guard it with {% if ... is defined %}"
+    return SiteError(f"layout error: {message}", _display_path(filename, site_root), lineno, hint, during)

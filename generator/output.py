@@ -1,0 +1,95 @@
+"""Writing the output folder atomically, and refusing dangerous output locations.
+
+A build writes into a staging folder beside the output and swaps it in only
+when everything succeeded, so a failed or interrupted build leaves the previous
+output as it was. Only the output folder itself and Atoll's own staging
+folders (``.<name>.atoll-staging-*``) are ever removed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from generator.errors import SiteError
+
+SOURCE_FOLDERS = ("content", "layouts", "scripts", "public")
+MARKER = ".atoll-build"
+MARKER_TEXT = "This folder is written by `atoll build`; it is replaced on every build.\n"
+
+
+def check_output_location(site_root: Path, out: Path) -> None:
+    """Refuse an output folder that is, contains or is inside a source folder."""
+    out = out.resolve()
+    root = site_root.resolve()
+    if out == root or out in root.parents:
+        raise SiteError(f"output folder {out} contains the site itself; choose a folder such as "
+                        f"{root / 'dist'}", None)
+    for name in SOURCE_FOLDERS:
+        src = (root / name).resolve()
+        if out == src or src.is_relative_to(out) or out.is_relative_to(src):
+            raise SiteError(
+                f"output folder {out} overlaps the source folder {name}/; a build replaces its "
+                f"output folder, so it must be separate", None, hint="use --out dist (the default)")
+    if out.exists() and not out.is_dir():
+        raise SiteError(f"output path {out} exists and is not a folder", None)
+    if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
+        raise SiteError(
+            f"output folder {out} is not empty and was not written by Atoll; refusing to replace it",
+            None, hint=f"empty it, or pick another folder with --out")
+
+
+def _staging_prefix(out: Path) -> str:
+    return f".{out.name}.atoll-staging-"
+
+
+class Staging:
+    """A fresh folder beside ``out``; :meth:`commit` swaps it in, :meth:`discard` drops it."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out.resolve()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self._sweep_leftovers()
+        self.path = Path(tempfile.mkdtemp(prefix=_staging_prefix(self.out), dir=self.out.parent))
+        (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+        self._made_dirs: set[str] = {""}
+
+    def _sweep_leftovers(self) -> None:
+        """Remove staging folders that an interrupted build (Ctrl-C, kill) left behind."""
+        prefix = _staging_prefix(self.out)
+        for entry in self.out.parent.iterdir():
+            if entry.name.startswith(prefix) and entry.is_dir() and not entry.is_symlink():
+                if (entry / MARKER).exists() or not any(entry.iterdir()):
+                    shutil.rmtree(entry, ignore_errors=True)
+
+    def write(self, output: str, data: bytes) -> None:
+        target = self.path / output
+        parent = output.rpartition("/")[0]
+        if parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(parent)
+        target.write_bytes(data)
+
+    def copy(self, output: str, source: Path) -> None:
+        target = self.path / output
+        parent = output.rpartition("/")[0]
+        if parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(parent)
+        shutil.copyfile(source, target)
+
+    def commit(self) -> None:
+        """Swap the staging folder in place of the output folder."""
+        old = None
+        if self.out.exists():
+            old = Path(tempfile.mkdtemp(prefix=_staging_prefix(self.out), dir=self.out.parent))
+            os.rmdir(old)
+            os.rename(self.out, old)
+        os.rename(self.path, self.out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.path, ignore_errors=True)

@@ -1,0 +1,92 @@
+"""Rendering on every core: a fork-based process pool over render tasks.
+
+Workers inherit the :class:`SiteModel` through fork (nothing is pickled but
+task indices), build their Markdown and Jinja2 machinery once, and write their
+files straight into the staging folder; only errors, links and the feed's
+HTML travel back.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from generator.render import Result, SiteModel, SiteRenderer, Task
+
+# Below this many tasks, starting processes costs more than it saves.
+PARALLEL_THRESHOLD = 200
+CHUNK = 64
+
+_model: SiteModel | None = None
+_tasks: Sequence[Task] = ()
+_staging: Path | None = None
+_renderer: SiteRenderer | None = None
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _worker_init() -> None:
+    # Markdown builds many short-lived element trees; the cyclic collector's default
+    # thresholds make it run thousands of times per build for almost no garbage.
+    # Freezing what the fork inherited also keeps those pages shared with the parent.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
+
+
+def _render_range(bounds: tuple[int, int]) -> list[Result]:
+    """Render tasks[start:stop] in this process; write their files; return slim results."""
+    global _renderer
+    assert _model is not None and _staging is not None
+    if _renderer is None or _renderer.model is not _model:
+        _renderer = SiteRenderer(_model)
+    results = []
+    made: set[Path] = set()
+    for task in _tasks[bounds[0]:bounds[1]]:
+        result = _renderer.render(task)
+        if result.data is not None:
+            target = _staging / task.output
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_bytes(result.data)
+            result.data = None
+        results.append(result)
+    return results
+
+
+def render_all(model: SiteModel, tasks: Sequence[Task], staging: Path, *, jobs: int | None = None,
+               progress: Callable[[int, int], None] | None = None) -> list[Result]:
+    """Render every task into ``staging``; results come back in task order."""
+    global _model, _tasks, _staging
+    _model, _tasks, _staging = model, tasks, staging
+    jobs = jobs or default_jobs()
+    chunks = [(i, min(i + CHUNK, len(tasks))) for i in range(0, len(tasks), CHUNK)]
+    results: list[Result] = []
+    try:
+        if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+            for bounds in chunks:
+                results.extend(_render_range(bounds))
+                if progress:
+                    progress(bounds[1], len(tasks))
+            return results
+        by_start: dict[int, list[Result]] = {}
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init) as pool:
+            done = 0
+            for bounds, chunk in zip(chunks, pool.imap(_render_range, chunks), strict=True):
+                by_start[bounds[0]] = chunk
+                done += len(chunk)
+                if progress:
+                    progress(done, len(tasks))
+        for bounds in chunks:
+            results.extend(by_start[bounds[0]])
+        return results
+    finally:
+        _model, _tasks, _staging = None, (), None

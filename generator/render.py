@@ -1,0 +1,216 @@
+"""Rendering one output file: markdown through its layout, or a generated listing.
+
+A :class:`SiteModel` (computed once, in the main process) holds everything a
+render needs; a :class:`SiteRenderer` (one per process) holds the reusable
+machinery: the Markdown instance, the Jinja2 environment and the template
+views of the collections.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from generator import __version__
+from generator.collections import BLOG_URL, Pager, Tag, paginate, slugify
+from generator.config import SiteConfig
+from generator.content import Page
+from generator.errors import SiteError
+from generator.layouts import layout_error, make_environment, raised_in_layout
+from generator.markup import MarkupRenderer
+
+TAGS_URL = "/tags/"
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    config: SiteConfig
+    pages: tuple[Page, ...]  # the pages being built, sorted by source
+    urls: dict[str, str]  # content-relative source -> site URL, for .md links
+    posts: tuple[Page, ...]  # newest first
+    tags: tuple[Tag, ...]
+    layouts: dict[str, str]  # page source -> layout file name
+    scripts: dict[str, str]  # script name -> output path ("_atoll/islands.1a2b.js")
+    section_index: Page | None = None  # content/blog/index.md: title and intro of /blog/
+    feed_sources: frozenset[str] = frozenset()  # posts whose HTML the feed needs
+
+    def auth_json(self) -> str | None:
+        """The auth config as it goes into each page's JSON data block."""
+        auth = self.config.auth
+        if auth is None:
+            return None
+        base = self.config.base_path
+        data = {
+            "authority": auth.authority,
+            "client_id": auth.client_id,
+            "scope": auth.scope,
+            "redirect_path": base + auth.redirect_path.lstrip("/"),
+            "post_login_path": base + auth.post_login_path.lstrip("/"),
+            "post_logout_path": base + auth.post_logout_path.lstrip("/"),
+            "companion_url": auth.companion_url,
+            "cognito_domain": auth.cognito_domain,
+            "browser_tokens": auth.browser_tokens,
+            "base_path": base,
+        }
+        # "</" would end the <script> element early; JSON allows escaping "/".
+        return json.dumps(data, sort_keys=True).replace("</", "<\\/")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One output file to render."""
+
+    kind: str  # "page", "listing", "tag", "tags", "404", "callback"
+    output: str
+    url: str
+    index: int = -1  # page index for "page"; pager number for "listing"
+    tag: str = ""  # tag slug for "tag"
+
+
+@dataclass
+class Result:
+    output: str
+    data: bytes | None = None
+    html: str | None = None  # the page's own HTML, when the feed needs it
+    links: tuple[str, ...] = ()
+    errors: list[SiteError] = field(default_factory=list)
+
+
+class SiteRenderer:
+    """Renders :class:`Task` objects for one :class:`SiteModel` (one per process)."""
+
+    def __init__(self, model: SiteModel) -> None:
+        self.model = model
+        config = model.config
+        self.base = config.base_path
+        self.markup = MarkupRenderer(model.urls, self.base)
+        self.env = make_environment(config.root, {
+            "site": self.site_view,
+            "collections": self,
+            "url": self.url,
+            "atoll": {
+                "version": __version__,
+                "auth_config": model.auth_json(),
+                "scripts": {name: self.url(path) for name, path in model.scripts.items()},
+            },
+        })
+
+    # ------------------------------------------------------------ views
+
+    def url(self, path: str) -> str:
+        """A site path with the base path in front: ``url('/css/site.css')``."""
+        if "://" in path or path.startswith("//"):
+            return path
+        return self.base + path.lstrip("/")
+
+    @cached_property
+    def site_view(self) -> dict[str, Any]:
+        c: SiteConfig = self.model.config
+        return {
+            "title": c.title, "base_url": c.base_url, "base_path": c.base_path,
+            "description": c.description, "author": c.author, "language": c.language,
+            "menu": [{"title": m.title, "url": self.url(m.url)} for m in c.menu],
+            "params": c.params, "auth": c.auth is not None,
+        }
+
+    def page_view(self, page: Page, html: str | None = None, toc: list[Any] | None = None) -> dict[str, Any]:
+        view: dict[str, Any] = dict(page.extra)
+        view.update(
+            title=page.title, description=page.description, date=page.date, updated=page.updated,
+            tags=[{"name": t, "url": self.url(self.tag_url(t))} for t in page.tags],
+            draft=page.draft, layout=page.layout, auth=page.auth, source=page.source,
+            section=page.section, url=self.url(page.url),
+            permalink_url=self.model.config.base_url + page.url.lstrip("/"),
+        )
+        if html is not None:
+            view["html"] = Markup(html)
+            view["toc"] = toc or []
+        return view
+
+    def tag_url(self, name: str) -> str:
+        return f"{TAGS_URL}{slugify(name)}/"
+
+    @cached_property
+    def _views(self) -> dict[str, dict[str, Any]]:
+        return {p.source: self.page_view(p) for p in self.model.pages}
+
+    @cached_property
+    def posts(self) -> list[dict[str, Any]]:
+        return [self._views[p.source] for p in self.model.posts]
+
+    @cached_property
+    def pages(self) -> list[dict[str, Any]]:
+        return [self._views[p.source] for p in self.model.pages]
+
+    @cached_property
+    def tags(self) -> list[dict[str, Any]]:
+        return [{"name": t.name, "slug": t.slug, "url": self.url(t.url),
+                 "pages": [self._views[p.source] for p in t.pages]} for t in self.model.tags]
+
+    def _pager_view(self, pager: Pager) -> dict[str, Any]:
+        return {
+            "number": pager.number, "total": pager.total,
+            "pages": [self._views[p.source] for p in pager.items],
+            "prev_url": self.url(pager.prev_url) if pager.prev_url else None,
+            "next_url": self.url(pager.next_url) if pager.next_url else None,
+        }
+
+    # ------------------------------------------------------------ rendering
+
+    def render(self, task: Task) -> Result:
+        result = Result(task.output)
+        source = None
+        try:
+            if task.kind == "page":
+                page = self.model.pages[task.index]
+                source = page.source
+                rendered = self.markup.render(page)
+                result.links = rendered.links
+                result.errors.extend(rendered.errors)
+                if page.source in self.model.feed_sources:
+                    result.html = rendered.html
+                view = self.page_view(page, rendered.html, rendered.toc)
+                text = self._render_layout(self.model.layouts[page.source], page=view)
+            else:
+                text = self._render_generated(task)
+        except Exception as exc:
+            if not (isinstance(exc, jinja2.TemplateError) or raised_in_layout(exc)):
+                raise
+            result.errors.append(layout_error(exc, self.model.config.root, source))
+            return result
+        if not result.errors:
+            result.data = text.encode("utf-8")
+        return result
+
+    def _render_layout(self, name: str, **context: Any) -> str:
+        return self.env.get_template(name).render(**context)
+
+    def _render_generated(self, task: Task) -> str:
+        m = self.model
+        if task.kind == "listing":
+            posts = list(m.posts)
+            pager = paginate(posts, m.config.per_page, BLOG_URL)[task.index - 1]
+            intro = m.section_index
+            page = self.page_view(intro, self.markup.render(intro).html) if intro else {
+                "title": "Blog", "description": "", "html": Markup(""), "toc": []}
+            page["url"] = self.url(pager.url)
+            return self._render_layout("list.html", page=page, paginator=self._pager_view(pager))
+        if task.kind == "tag":
+            tag = next(t for t in self.tags if t["slug"] == task.tag)
+            page = {"title": f"Tagged “{tag['name']}”", "description": "", "url": tag["url"]}
+            return self._render_layout("tag.html", page=page, tag=tag)
+        if task.kind == "tags":
+            return self._render_layout("tags.html", page={"title": "Tags", "description": "",
+                                                          "url": self.url(TAGS_URL)})
+        if task.kind == "404":
+            return self._render_layout("404.html", page={"title": "Page not found", "description": "",
+                                                         "url": self.url("/404.html")})
+        if task.kind == "callback":
+            return self._render_layout("callback.html", page={"title": "Signing in…", "description": "",
+                                                              "url": self.url(task.url)})
+        raise ValueError(f"unknown task kind {task.kind!r}")

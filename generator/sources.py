@@ -1,0 +1,81 @@
+"""Finding and reading a site's source files (content/, public/)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.errors import SiteError
+from generator.theme import theme_dirs
+
+CONTENT = "content"
+PUBLIC = "public"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    source: str  # relative to the site folder, e.g. "content/blog/hello.md"
+    rel: str  # relative to its top folder, e.g. "blog/hello.md"
+    path: Path
+
+
+def _walk(top: Path, *, keep_hidden: tuple[str, ...] = ()) -> list[tuple[str, Path]]:
+    """Files under ``top`` as (relative posix path, path), sorted, skipping dot-files."""
+    found: list[tuple[str, Path]] = []
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") or d in keep_hidden)
+        base = Path(dirpath)
+        rel_dir = base.relative_to(top).as_posix()
+        for name in filenames:
+            if name.startswith("."):
+                continue
+            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
+            found.append((rel, base / name))
+    found.sort()
+    return found
+
+
+def discover_content(root: Path) -> tuple[list[SourceFile], list[str]]:
+    """Markdown pages under content/, and notes about other files found there."""
+    top = root / CONTENT
+    pages: list[SourceFile] = []
+    notes: list[str] = []
+    if not top.is_dir():
+        return pages, notes
+    for rel, path in _walk(top):
+        if rel.endswith(".md"):
+            pages.append(SourceFile(f"{CONTENT}/{rel}", rel, path))
+        else:
+            notes.append(f"{CONTENT}/{rel}: ignored (only .md files are pages; put images and "
+                         f"other files in {PUBLIC}/)")
+    return pages, notes
+
+
+def discover_public(root: Path) -> list[SourceFile]:
+    """Files to copy verbatim: the site's public/, then the default theme's for names it lacks."""
+    found: dict[str, SourceFile] = {}
+    for index, top in enumerate(theme_dirs(root, PUBLIC)):
+        own = index == 0 and top.resolve().is_relative_to(root.resolve())
+        for rel, path in _walk(top, keep_hidden=(".well-known",)):
+            shown = f"{PUBLIC}/{rel}" if own else f"(default theme) {PUBLIC}/{rel}"
+            found.setdefault(rel, SourceFile(shown, rel, path))
+    return [found[rel] for rel in sorted(found)]
+
+
+def decode_utf8(data: bytes, source: str) -> str:
+    """Decode a source file, naming the line of the first bad byte on failure."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise SiteError(f"file is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+                        source, line, "save the file as UTF-8 (or move binary files to public/)") from exc
+
+
+def read_text(source: SourceFile) -> str:
+    try:
+        data = source.path.read_bytes()
+    except OSError as exc:
+        raise SiteError(f"cannot read file: {exc.strerror}", source.source) from exc
+    return decode_utf8(data, source.source).replace("\r\n", "\n")
