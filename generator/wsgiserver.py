@@ -30,7 +30,7 @@ def start_background(app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> tu
     """Serve ``app`` on ``host:port`` (0 = a free port) in a daemon thread; returns the server and its URL."""
     server = make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
     assert isinstance(server, ThreadingWSGIServer)
-    thread = threading.Thread(target=server.serve_forever, name=f"wsgi-{server.server_port}", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"wsgi-{server.server_port}", daemon=True)
     server.thread = thread
     thread.start()
     return server, f"http://{host}:{server.server_port}"
