@@ -8,7 +8,7 @@ import time
 
 import jwt
 import pytest
-from companion_helpers import (
+from tests.companion_helpers import (
     CLIENT_ID,
     DROP,
     SUB,
