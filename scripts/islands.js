@@ -1,0 +1,75 @@
+// Auth islands, on every page of a site with an `auth:` block: sets
+// <html data-atoll-auth="signed-in|signed-out">, wires [data-atoll-signin] and
+// [data-atoll-signout], fills [data-atoll-user] (as text only), marks
+// [data-atoll-group] blocks of the user's groups, and mounts the to-do island.
+// Presentation, not protection: the static HTML is public.
+
+import { UserManager } from "./oidc.js";
+
+const configElement = document.getElementById("atoll-auth-config");
+if (configElement) start(new UserManager(JSON.parse(configElement.textContent)));
+
+async function start(manager) {
+  let expiryTimer;
+  const render = (user) => {
+    clearTimeout(expiryTimer);
+    show(user);
+    // An expired user counts as signed out: flip when the time comes.
+    if (user) expiryTimer = setTimeout(async () => render(await manager.getUser()), Math.min(2 ** 31 - 1, user.expires_at * 1000 - Date.now()));
+  };
+  manager.events.addUserLoaded(render);
+  manager.events.addUserUnloaded(() => render(null));
+  document.addEventListener("click", (event) => onClick(event, manager));
+  // Back/forward cache: the page may come back from before a sign-in or sign-out.
+  addEventListener("pageshow", async (event) => event.persisted && render(await manager.getUser()));
+
+  // The user is in this tab's sessionStorage; a new tab asks the companion once,
+  // as its cookie session outlives the tab (not on the callback page, which is making one).
+  const onCallbackPage = location.pathname === manager.settings.redirect_path;
+  render((await manager.getUser()) ?? (onCallbackPage ? null : await manager.loadSession({ once: true })));
+
+  const todos = document.querySelector("[data-atoll-todos]");
+  if (todos) (await import("./todos.js")).mountTodos(todos, manager);
+}
+
+function show(user) {
+  const profile = user?.profile ?? {};
+  document.documentElement.dataset.atollAuth = user ? "signed-in" : "signed-out";
+  for (const element of document.querySelectorAll("[data-atoll-user]")) {
+    element.textContent = user ? claimText(profile, element.dataset.atollUser || "name") : "";
+  }
+  const groups = [].concat(profile["cognito:groups"] ?? profile.groups ?? []);
+  for (const element of document.querySelectorAll("[data-atoll-group]")) {
+    element.toggleAttribute("data-atoll-member", groups.includes(element.dataset.atollGroup));
+  }
+}
+
+function claimText(profile, claim) {
+  const value = claim === "name" ? profile.name || profile["cognito:username"] || profile.username || profile.email : profile[claim];
+  if (Array.isArray(value)) return value.join(", ");
+  return typeof value === "string" || typeof value === "number" ? String(value) : "";
+}
+
+async function onClick(event, manager) {
+  const control = event.target.closest?.("[data-atoll-signin], [data-atoll-signout]");
+  if (!control) return;
+  event.preventDefault();
+  try {
+    if (control.hasAttribute("data-atoll-signin")) {
+      await manager.signinRedirect({ returnTo: location.pathname + location.search + location.hash });
+    } else {
+      await manager.signoutRedirect();
+    }
+  } catch (error) {
+    console.error(error);
+    // Say so beside the control, as text.
+    let note = control.nextElementSibling;
+    if (!note?.hasAttribute("data-atoll-error")) {
+      note = document.createElement("span");
+      note.setAttribute("data-atoll-error", "");
+      note.setAttribute("role", "alert");
+      control.after(note);
+    }
+    note.textContent = error.message;
+  }
+}
