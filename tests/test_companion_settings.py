@@ -1,0 +1,110 @@
+"""Settings from site.yaml, loading a site's API, and the production entry points."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.companion import (
+    CompanionConfigError,
+    CompanionSettings,
+    load_api,
+    run_companion,
+    settings_from_site,
+)
+from generator.companion import wsgi as companion_wsgi
+from generator.config import SiteConfig, parse_config
+
+SITE = """
+title: T
+base_url: https://docs.example.com/guide/
+auth:
+  client_id: abc
+  authority: https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC
+companion:
+  api: generator.todos:create_app
+  database: data/todos.sqlite3
+"""
+
+
+def site(tmp_path: Path, text: str = SITE) -> SiteConfig:
+    (tmp_path / "site.yaml").write_text(text)
+    return parse_config(text, tmp_path)
+
+
+def test_settings_come_from_the_auth_block(tmp_path: Path) -> None:
+    settings = settings_from_site(site(tmp_path), secret="s" * 32)
+    assert settings.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC"
+    assert settings.client_id == "abc"
+    assert settings.origin == "https://docs.example.com"
+    assert settings.cognito and settings.secure
+    assert settings.session_path == "/auth/session"
+    assert "s" * 32 not in repr(settings)
+
+
+def test_origin_can_be_overridden(tmp_path: Path) -> None:
+    assert settings_from_site(site(tmp_path), secret="s", origin="http://127.0.0.1:4321").origin \
+        == "http://127.0.0.1:4321"
+
+
+def test_a_site_without_authority_is_refused(tmp_path: Path) -> None:
+    text = "title: T\nauth:\n  client_id: abc\n"
+    with pytest.raises(CompanionConfigError, match="authority"):
+        settings_from_site(site(tmp_path, text), secret="s")
+
+
+def test_a_site_without_auth_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(CompanionConfigError, match="auth"):
+        settings_from_site(site(tmp_path, "title: T\n"), secret="s")
+
+
+@pytest.mark.parametrize("origin", ["https://x.com/", "ftp://x.com", "x.com", "https://x.com/path"])
+def test_bad_origins_are_refused(origin: str) -> None:
+    with pytest.raises(CompanionConfigError, match="origin"):
+        CompanionSettings(issuer="https://i", client_id="c", origin=origin, secret="s")
+
+
+def test_load_api_passes_the_database_path(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    api = load_api(config)
+    assert api is not None
+    assert load_api(dataclasses.replace(config, companion=dataclasses.replace(config.companion, api=None))) is None
+
+
+def test_load_api_imports_a_module_from_the_site_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    (tmp_path / "site_api_for_test.py").write_text(
+        "def make(*, database):\n    return ('app', database)\n")
+    config = site(tmp_path, SITE.replace("generator.todos:create_app", "site_api_for_test:make"))
+    try:
+        assert load_api(config) == ("app", tmp_path / "data/todos.sqlite3")
+    finally:
+        sys.modules.pop("site_api_for_test", None)
+
+
+def test_load_api_names_a_missing_factory(tmp_path: Path) -> None:
+    config = site(tmp_path, SITE.replace("generator.todos:create_app", "generator.todos:nope"))
+    with pytest.raises(CompanionConfigError, match="nope"):
+        load_api(config)
+
+
+@pytest.mark.parametrize("secret", [None, "", "too-short"])
+def test_production_refuses_to_start_without_a_good_secret(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], secret: str | None) -> None:
+    if secret is None:
+        monkeypatch.delenv("ATOLL_SESSION_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("ATOLL_SESSION_SECRET", secret)
+    assert run_companion(site(tmp_path), port=1) == 1
+    assert "ATOLL_SESSION_SECRET" in capsys.readouterr().err
+
+
+def test_wsgi_factory_builds_the_app_from_the_environment(tmp_path: Path) -> None:
+    site(tmp_path)
+    app = companion_wsgi.make_application({"ATOLL_SITE": str(tmp_path), "ATOLL_SESSION_SECRET": "s" * 32})
+    assert app.settings.client_id == "abc"
+    with pytest.raises(CompanionConfigError):
+        companion_wsgi.make_application({"ATOLL_SITE": str(tmp_path)})
