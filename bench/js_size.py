@@ -19,6 +19,8 @@ from pathlib import Path
 STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;]*?\bfrom\s*["']\./([\w.-]+\.js)["']|^\s*import\s*["']\./([\w.-]+\.js)["']""", re.M | re.S)
 DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["']\./([\w.-]+\.js)["']\s*\)""")
 OIDC_CLIENT_TS = (70_851, 18_096)
+# Whole-line `//` comments and `/** … */` blocks: what a minifier would drop first.
+COMMENT_LINES = re.compile(r"^[ \t]*//[^\n]*\n|^[ \t]*/\*\*.*?\*/[ \t]*\n", re.M | re.S)
 
 
 def static_closure(scripts: Path, entry: str) -> list[str]:
@@ -42,10 +44,12 @@ def dynamic_imports(scripts: Path, names: list[str]) -> list[str]:
     return sorted(set(found) - set(names))
 
 
-def sizes(scripts: Path, names: list[str]) -> tuple[int, int]:
+def sizes(scripts: Path, names: list[str], *, code_only: bool = False) -> tuple[int, int]:
     raw = gz = 0
     for name in names:
         data = (scripts / name).read_bytes()
+        if code_only:
+            data = COMMENT_LINES.sub("", data.decode("utf-8")).encode("utf-8")
         raw += len(data)
         gz += len(gzip.compress(data, compresslevel=9, mtime=0))
     return raw, gz
@@ -62,6 +66,7 @@ def report(scripts: Path) -> str:
     for name in page:
         row(f"  {name}", *sizes(scripts, [name]))
     row(f"normal page ({' + '.join(page)})", raw, gz)
+    row("  the same without comment lines", *sizes(scripts, page, code_only=True))
     for lazy in dynamic_imports(scripts, page):
         extra = [n for n in static_closure(scripts, lazy) if n not in page]
         row(f"  on demand: {' + '.join(extra)}", *sizes(scripts, extra))

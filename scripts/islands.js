@@ -1,8 +1,7 @@
-// Auth islands, on every page of a site with an `auth:` block: sets
-// <html data-atoll-auth="signed-in|signed-out">, wires [data-atoll-signin] and
-// [data-atoll-signout], fills [data-atoll-user] (as text only), marks
-// [data-atoll-group] blocks of the user's groups, and mounts the to-do island.
-// Presentation, not protection: the static HTML is public.
+// Auth islands, on every page: <html data-atoll-auth="signed-in|signed-out">,
+// [data-atoll-signin] / [data-atoll-signout] controls, [data-atoll-user] (as
+// text only), [data-atoll-group] marks, the to-do island. Presentation, not
+// protection: the static HTML is public.
 
 import { UserManager } from "./oidc.js";
 
@@ -23,8 +22,8 @@ async function start(manager) {
   // Back/forward cache: the page may come back from before a sign-in or sign-out.
   addEventListener("pageshow", async (event) => event.persisted && render(await manager.getUser()));
 
-  // The user is in this tab's sessionStorage; a new tab asks the companion once,
-  // as its cookie session outlives the tab (not on the callback page, which is making one).
+  // A new tab has no user in sessionStorage, so it asks the companion's cookie
+  // session once (but not on the callback page, which is making one).
   const onCallbackPage = location.pathname === manager.settings.redirect_path;
   render((await manager.getUser()) ?? (onCallbackPage ? null : await manager.loadSession({ once: true })));
 

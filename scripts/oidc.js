@@ -1,7 +1,7 @@
 // The reader's sign-in state, with the API of oidc-client-ts's UserManager.
-// The user {profile, expires_at} lives in sessionStorage; other tabs hear of
-// sign-in and sign-out through a localStorage signal. The protocol is loaded
-// on first use (flows.js, protocol.js) to keep every page light.
+// The user {profile, expires_at} is in sessionStorage; other tabs hear of
+// sign-in and sign-out by a localStorage signal. The protocol (flows.js,
+// protocol.js) loads on first use.
 
 /** Storage keys: user and checked in sessionStorage, signal in localStorage. */
 export const keys = { user: "atoll.oidc.user", checked: "atoll.oidc.checked", signal: "atoll.oidc.signal" };
