@@ -102,7 +102,8 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile], e
 
     def claim(output: str, who: str, source: str | None = None, line: int | None = None) -> bool:
         if output in claims:
-            errors.add(SiteError(f"{who} and {claims[output]} both want the URL of {output}",
+            url = "/" + output.removesuffix("index.html")
+            errors.add(SiteError(f"the URL {url} is claimed by both {who} and {claims[output]}",
                                  source, line, "give one of them another 'slug' or 'permalink'"))
             return False
         claims[output] = who
@@ -140,7 +141,7 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile], e
         if f.rel == "robots.txt":  # the site's own robots.txt replaces the generated one
             claims.pop("robots.txt")
         if f.rel in claims:
-            errors.add(SiteError(f"{f.source} collides with {claims[f.rel]}: both want {f.rel}",
+            errors.add(SiteError(f"this file and {claims[f.rel]} would both be written to {f.rel}",
                                  f.source, None, "rename or move one of them"))
         copies[f.rel] = f.path
     if "robots.txt" in public_names:

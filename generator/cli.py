@@ -89,6 +89,9 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.base_url is not None and not args.base_url.startswith(("http://", "https://")):
         print(f"atoll build: --base-url must be an http(s) URL, got {args.base_url!r}", file=err)
         return EXIT_USAGE
+    if not args.site.is_dir():
+        print(f"atoll build: the site folder {args.site} does not exist", file=err)
+        return EXIT_USAGE
     target = None
     progress = _Progress(err)
     try:

@@ -83,7 +83,7 @@ def split_front_matter(text: str) -> FrontMatter:
             yaml_text = "\n".join(lines[:index])
             body = "\n".join(lines[index + 1:])
             return FrontMatter(yaml_text, body, index + 3)
-    raise ValueError("front matter opened on line 1 is never closed")
+    raise ValueError("opened on line 1 but never closed")
 
 
 def _date(value: Any) -> dt.date | None:
@@ -230,7 +230,7 @@ def parse_page(source: str, rel: str, text: str) -> Page:
     description = f.text("description") or ""
     updated, tags, draft = f.date("updated"), f.tags(), f.flag("draft")
     if errors:
-        raise PageErrors(errors)
+        raise PageErrors(sorted(errors, key=lambda e: e.line or 0))
     url, output = url_for_source(rel, slug=slug, permalink=permalink)
     return Page(
         source=source, rel=rel, title=title.strip() if title else "", body=fm.body,

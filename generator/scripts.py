@@ -29,12 +29,6 @@ class Script:
     data: bytes
 
 
-def _hashed(name: str, data: bytes) -> str:
-    digest = hashlib.sha256(data).hexdigest()[:10]
-    stem = name[: -len(".js")]
-    return f"{stem}.{digest}.js"
-
-
 def load_sources(site_root: Path) -> dict[str, tuple[str, str]]:
     """``{name: (display path, text)}``: the site's own scripts override the theme's by name."""
     found: dict[str, tuple[str, str]] = {}
@@ -47,32 +41,68 @@ def load_sources(site_root: Path) -> dict[str, tuple[str, str]]:
     return found
 
 
+def _imports(text: str) -> list[str]:
+    return list(dict.fromkeys(m.group(3) for m in _IMPORT_RE.finditer(text)))
+
+
+def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
+    """Tarjan's algorithm; components come out dependencies first."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    components: list[list[str]] = []
+
+    def connect(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for dep in graph[node]:
+            if dep not in index:
+                connect(dep)
+                low[node] = min(low[node], low[dep])
+            elif dep in on_stack:
+                low[node] = min(low[node], index[dep])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            components.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return components
+
+
 def bundle(sources: dict[str, tuple[str, str]]) -> dict[str, Script]:
-    """Hash every script, dependencies first, rewriting imports to hashed names."""
+    """Hash every script, dependencies first, rewriting imports to hashed names.
+
+    Modules that import each other (a cycle, which ES modules allow) share one
+    hash, taken over all their sources, since each one's name appears in the others.
+    """
+    graph: dict[str, list[str]] = {}
+    for name, (shown, text) in sources.items():
+        graph[name] = _imports(text)
+        for dep in graph[name]:
+            if dep not in sources:
+                raise SiteError(f"imports ./{dep}, which is not in {SCRIPTS}/", shown)
+    names: dict[str, str] = {}  # script name -> hashed file name
     done: dict[str, Script] = {}
-    visiting: list[str] = []
-
-    def visit(name: str, importer: str | None) -> Script:
-        if name in done:
-            return done[name]
-        if name not in sources:
-            raise SiteError(f"imports ./{name}, which is not in {SCRIPTS}/", importer)
-        if name in visiting:
-            cycle = " -> ".join([*visiting[visiting.index(name):], name])
-            raise SiteError(f"circular import between scripts: {cycle}", sources[name][0])
-        visiting.append(name)
-        shown, text = sources[name]
-
-        def rewrite(match: re.Match[str]) -> str:
-            dep = visit(match.group(3), shown)
-            return f"{match.group(1)}{match.group(2)}./{Path(dep.output).name}{match.group(2)}"
-
-        data = _IMPORT_RE.sub(rewrite, text).encode("utf-8")
-        visiting.pop()
-        script = Script(name=name, output=f"{OUTPUT_DIR}/{_hashed(name, data)}", data=data)
-        done[name] = script
-        return script
-
-    for name in sorted(sources):
-        visit(name, None)
+    for component in _strongly_connected(graph):
+        digest = hashlib.sha256()
+        for name in component:
+            outside = sorted(names[d] for d in graph[name] if d not in component)
+            digest.update(f"{name}\0{sources[name][1]}\0{outside}\0".encode())
+        tag = digest.hexdigest()[:10]
+        for name in component:
+            names[name] = f"{name[: -len('.js')]}.{tag}.js"
+        for name in component:
+            text = _IMPORT_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}./{names[m.group(3)]}{m.group(2)}",
+                                  sources[name][1])
+            done[name] = Script(name=name, output=f"{OUTPUT_DIR}/{names[name]}", data=text.encode("utf-8"))
     return done

@@ -49,7 +49,17 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Marke
     return result
 
 
+def _construct_timestamp(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+    """Dates like 2026-13-45 look like timestamps but are not; keep the text so the
+    caller can say which key holds an impossible date."""
+    try:
+        return yaml.constructor.SafeConstructor.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return loader.construct_scalar(node)
+
+
 _MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+_MarkedLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
 class YamlSyntaxError(ValueError):
@@ -66,11 +76,12 @@ def load(text: str) -> Any:
     try:
         return yaml.load(text, Loader=_MarkedLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed [ or quote is noticed far below it; the context mark is where it began.
+        mark = exc.context_mark or exc.problem_mark
         line = mark.line + 1 if mark is not None else 1
         problem = exc.problem or "invalid YAML"
-        if exc.context:
-            problem = f"{problem} ({exc.context})"
+        if exc.context and exc.context_mark is not None:
+            problem = f"{problem} ({exc.context} that starts on this line)"
         raise YamlSyntaxError(problem, line) from exc
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(str(exc), 1) from exc

@@ -1,0 +1,243 @@
+"""Whole builds of small sites through the real CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from sitekit import REPO, run_atoll
+
+from generator import build as build_module
+from generator.output import MARKER
+
+BASIC = Path(__file__).parent / "sites" / "basic"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def basic(tmp_path: Path) -> Path:
+    site = tmp_path / "basic"
+    shutil.copytree(BASIC, site)
+    return site
+
+
+def test_build_writes_pretty_urls_and_site_files(basic: Path) -> None:
+    result = run_atoll("build", "--site", basic)
+    assert result.code == 0, result.err
+    assert re.fullmatch(r"Built 13 pages and 4 assets into .*dist/ in \d+\.\d\d s\n", result.out)
+    files = tree(basic / "dist")
+    for name in ["index.html", "who/index.html", "guide/index.html", "blog/post-1/index.html",
+                 "blog/index.html", "blog/page/2/index.html", "tags/index.html", "tags/news/index.html",
+                 "feed.xml", "sitemap.xml", "robots.txt", "404.html", "img/dot.png", "css/site.css"]:
+        assert name in files, name
+    assert files["img/dot.png"] == (BASIC / "public/img/dot.png").read_bytes()
+    assert b"Sitemap: https://example.org/docs/sitemap.xml" in files["robots.txt"]
+
+
+def test_drafts_are_left_out_everywhere_unless_asked(basic: Path) -> None:
+    assert run_atoll("build", "--site", basic).code == 0
+    files = tree(basic / "dist")
+    assert "blog/draft/index.html" not in files and "tags/drafty/index.html" not in files
+    for name in ("blog/index.html", "feed.xml", "sitemap.xml", "tags/index.html"):
+        assert b"draft" not in files[name].lower(), name
+    assert run_atoll("build", "--site", basic, "--drafts").code == 0
+    files = tree(basic / "dist")
+    assert b"Secret draft" in files["blog/draft/index.html"]
+    assert b"Secret draft" in files["blog/index.html"] and b"Secret draft" in files["feed.xml"]
+
+
+def test_listing_is_newest_first_and_paginated(basic: Path) -> None:
+    assert run_atoll("build", "--site", basic).code == 0
+    first = (basic / "dist/blog/index.html").read_text()
+    second = (basic / "dist/blog/page/2/index.html").read_text()
+    assert first.index("Post 3") < first.index("Post 2") and "Post 1" not in first
+    assert "Post 1" in second and 'href="/docs/blog/"' in second
+    assert "News from <em>Basic</em>" in first  # blog/index.md is the listing's intro
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+        self.scripts: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        for key in ("href", "src"):
+            if a.get(key):
+                self.urls.append(a[key] or "")
+        if tag == "script":
+            self.scripts.append(a)
+
+
+def parse(html: str) -> _Links:
+    p = _Links()
+    p.feed(html)
+    return p
+
+
+def test_base_url_sub_path_prefixes_every_generated_link(basic: Path) -> None:
+    assert run_atoll("build", "--site", basic).code == 0
+    for path in (basic / "dist").rglob("*.html"):
+        for url in parse(path.read_text()).urls:
+            assert url.startswith(("/docs/", "#", "https://")), f"{path}: {url}"
+    home = (basic / "dist/index.html").read_text()
+    assert 'href="/docs/guide/#install"' in home and 'href="/docs/who/"' in home
+
+
+def test_base_url_flag_overrides_site_yaml(basic: Path) -> None:
+    assert run_atoll("build", "--site", basic, "--base-url", "https://cdn.example.net").code == 0
+    assert b'href="/css/site.css"' in (basic / "dist/index.html").read_bytes()
+    assert b"<id>https://cdn.example.net/blog/post-3/</id>" in (basic / "dist/feed.xml").read_bytes()
+
+
+def test_two_builds_are_byte_identical(basic: Path, tmp_path: Path) -> None:
+    assert run_atoll("build", "--site", basic, "--out", tmp_path / "one").code == 0
+    assert run_atoll("build", "--site", basic, "--out", tmp_path / "two", "--jobs", "2").code == 0
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")
+
+
+def test_parallel_and_serial_builds_agree(tmp_path: Path, make_site) -> None:
+    pages = {f"content/blog/p{i:03}.md": f"---\ntitle: P{i}\ndate: 2026-01-{1 + i % 28:02}\n"
+             f"tags: [t{i % 7}]\n---\n## Part\n\nSee [next](p{(i + 1) % 250:03}.md).\n" for i in range(250)}
+    site = make_site(pages)
+    assert run_atoll("build", "--site", site, "--out", tmp_path / "serial", "--jobs", "1").code == 0
+    assert run_atoll("build", "--site", site, "--out", tmp_path / "parallel", "--jobs", "2").code == 0
+    assert tree(tmp_path / "serial") == tree(tmp_path / "parallel")
+
+
+def test_failed_build_keeps_previous_output(basic: Path) -> None:
+    assert run_atoll("build", "--site", basic).code == 0
+    before = tree(basic / "dist")
+    (basic / "content/blog/post-2.md").write_text("---\ntitle: Broken\ndate: soon\n---\n")
+    (basic / "content/about.md").write_text("---\ntitle: [unclosed\n---\n")
+    result = run_atoll("build", "--site", basic)
+    assert result.code == 1
+    assert "content/blog/post-2.md:3: front matter: 'date' must be a date" in result.err
+    assert "content/about.md:2: front matter: YAML syntax error" in result.err
+    assert "was left as it was" in result.err
+    assert tree(basic / "dist") == before
+    assert sorted(p.name for p in basic.iterdir() if p.name.startswith(".")) == []
+
+
+def test_interrupted_build_keeps_previous_output(basic: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run_atoll("build", "--site", basic).code == 0
+    before = tree(basic / "dist")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(build_module, "site_files", interrupted)
+    result = run_atoll("build", "--site", basic)
+    assert result.code == 130 and "left as it was" in result.err
+    assert tree(basic / "dist") == before
+    assert [p.name for p in basic.iterdir() if "staging" in p.name] == []
+
+
+@pytest.mark.parametrize("out", ["content", "public", ".", "content/out"])
+def test_output_inside_sources_is_refused(basic: Path, out: str) -> None:
+    before = tree(basic)
+    result = run_atoll("build", "--site", basic, "--out", basic / out)
+    assert result.code == 1 and ("overlaps the source folder" in result.err or "contains the site" in result.err)
+    assert tree(basic) == before
+
+
+def test_layouts_by_front_matter_folder_and_default(make_site) -> None:
+    site = make_site({
+        "layouts/page.html": "PAGE {{ page.title }}",
+        "layouts/post.html": "POST {{ page.title }} {{ page.date | isodate }}",
+        "layouts/wide.html": "WIDE {{ page.title }} {{ page.hero }}",
+        "content/a.md": "---\ntitle: A\n---\n",
+        "content/b.md": "---\ntitle: B\nlayout: wide\nhero: big.png\n---\n",
+        "content/blog/c.md": "---\ntitle: C\ndate: 2026-05-04\n---\n",
+    })
+    assert run_atoll("build", "--site", site).code == 0
+    assert (site / "dist/a/index.html").read_text() == "PAGE A"
+    assert (site / "dist/b/index.html").read_text() == "WIDE B big.png"
+    assert (site / "dist/blog/c/index.html").read_text() == "POST C 2026-05-04"
+    # layouts the site does not override come from the default theme
+    assert "<!doctype html>" in (site / "dist/404.html").read_text()
+
+
+def test_site_params_and_collections_reach_layouts(make_site) -> None:
+    site = make_site({
+        "site.yaml": "title: T\nparams: {greeting: hi}\n",
+        "layouts/page.html": "{{ site.params.greeting }} {% for p in collections.posts %}{{ p.title }},{% endfor %}",
+        "content/index.md": "---\ntitle: Home\n---\n",
+        "content/blog/one.md": "---\ntitle: One\ndate: 2026-01-01\n---\n",
+        "content/blog/two.md": "---\ntitle: Two\ndate: 2026-02-01\n---\n",
+    })
+    assert run_atoll("build", "--site", site).code == 0
+    assert (site / "dist/index.html").read_text() == "hi Two,One,"
+
+
+def test_other_files_in_content_are_noted_not_fatal(make_site) -> None:
+    site = make_site({"content/index.md": "---\ntitle: Home\n---\n", "content/photo.jpg": b"\xff\xd8\xff"})
+    result = run_atoll("build", "--site", site)
+    assert result.code == 0
+    assert "note: content/photo.jpg: ignored" in result.err
+
+
+AUTH_SITE = {
+    "site.yaml": "title: T\nauth:\n  client_id: abc\n  authority: https://idp.example.com\n"
+                 "  cognito_domain: https://x.auth.eu-west-1.amazoncognito.com\n",
+    "content/index.md": "---\ntitle: Home\n---\nHi\n",
+    "content/members.md": "---\ntitle: Members\nauth: required\n---\nSecret-ish text\n",
+}
+
+
+def test_auth_site_gets_config_block_and_hashed_scripts(make_site) -> None:
+    site = make_site(AUTH_SITE)
+    assert run_atoll("build", "--site", site).code == 0
+    dist = site / "dist"
+    home = parse((dist / "index.html").read_text())
+    config_blocks = [s for s in home.scripts if s.get("type") == "application/json"]
+    assert len(config_blocks) == 1
+    raw = (dist / "index.html").read_text()
+    data = json.loads(raw.split('id="atoll-auth-config">', 1)[1].split("</script>", 1)[0])
+    assert data["client_id"] == "abc" and data["redirect_path"] == "/callback/"
+    assert data["cognito_domain"] == "https://x.auth.eu-west-1.amazoncognito.com"
+    [module] = [s for s in home.scripts if s.get("src")]
+    assert re.fullmatch(r"/_atoll/islands\.[0-9a-f]{10}\.js", module["src"] or "")
+    assert (dist / module["src"].lstrip("/")).exists()
+    callback = parse((dist / "callback/index.html").read_text())
+    assert any(re.fullmatch(r"/_atoll/callback\.[0-9a-f]{10}\.js", s.get("src") or "") for s in callback.scripts)
+    assert 'content="no-referrer"' in (dist / "callback/index.html").read_text()
+    members = (dist / "members/index.html").read_text()
+    assert 'data-atoll-show="signed-out"' in members and "Secret-ish text" in members
+
+
+def test_no_page_has_inline_executable_script(make_site) -> None:
+    site = make_site(AUTH_SITE)
+    assert run_atoll("build", "--site", site).code == 0
+    for path in (site / "dist").rglob("*.html"):
+        for script in parse(path.read_text()).scripts:
+            assert script.get("src") or script.get("type") == "application/json", path
+
+
+def test_site_without_auth_has_no_auth_script(basic: Path) -> None:
+    assert run_atoll("build", "--site", basic).code == 0
+    assert not (basic / "dist/_atoll").exists()
+    for path in (basic / "dist").rglob("*.html"):
+        assert "<script" not in path.read_text(), path
+
+
+def test_auth_config_cannot_break_out_of_its_script_block(make_site) -> None:
+    site = make_site({**AUTH_SITE, "site.yaml": AUTH_SITE["site.yaml"] + "  scope: openid </script><b>\n"})
+    assert run_atoll("build", "--site", site).code == 0
+    html = (site / "dist/index.html").read_text()
+    assert "</script><b>" not in html and "openid <\\/script><b>" in html
+
+
+def test_the_example_site_builds(tmp_path: Path) -> None:
+    result = run_atoll("build", "--site", REPO, "--out", tmp_path / "out")
+    assert result.code == 0, result.err
+    assert (tmp_path / "out/todos/index.html").exists()
+    assert (tmp_path / "out" / MARKER).exists()

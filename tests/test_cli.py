@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from sitekit import run_atoll
+
+from generator import __version__
+
+
+def test_version() -> None:
+    result = run_atoll("--version")
+    assert result.code == 0
+
+
+def test_help_lists_commands(capsys) -> None:
+    assert run_atoll("--help").code == 0
+    assert "build" in capsys.readouterr().out
+    assert run_atoll("build", "--help").code == 0
+    assert "--base-url" in capsys.readouterr().out
+
+
+def test_bad_usage_exits_2(capsys) -> None:
+    assert run_atoll().code == 2
+    assert run_atoll("build", "--frobnicate").code == 2
+    assert run_atoll("build", "--jobs", "0").code == 2
+    assert run_atoll("build", "--base-url", "example.com").code == 2
+    assert run_atoll("nonsense").code == 2
+
+
+def test_missing_site_folder_is_bad_usage(tmp_path: Path) -> None:
+    result = run_atoll("build", "--site", tmp_path / "nowhere")
+    assert result.code == 2 and "does not exist" in result.err
+
+
+def test_folder_without_site_yaml_is_a_site_error(tmp_path: Path) -> None:
+    result = run_atoll("build", "--site", tmp_path)
+    assert result.code == 1
+    assert "no site.yaml" in result.err and "atoll new" in result.err and "Traceback" not in result.err
+
+
+def test_new_site_builds_at_once(tmp_path: Path) -> None:
+    result = run_atoll("new", tmp_path / "my-site")
+    assert result.code == 0
+    site = tmp_path / "my-site"
+    assert (site / "site.yaml").exists() and (site / "layouts/base.html").exists()
+    assert (site / "public/css/site.css").exists()
+    build = run_atoll("build", "--site", site)
+    assert build.code == 0, build.err
+    assert (site / "dist/blog/first-post/index.html").exists()
+    assert (site / "dist/members/index.html").exists()
+
+
+def test_new_refuses_a_non_empty_folder(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+    result = run_atoll("new", tmp_path)
+    assert result.code == 1 and "not empty" in result.err
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+def test_version_string_matches_package(capsys) -> None:
+    run_atoll("--version")
+    assert capsys.readouterr().out.strip() == f"atoll {__version__}"

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.errors import SiteError
+from generator.output import MARKER, Staging, check_output_location
+
+
+@pytest.mark.parametrize("out", [".", "content", "content/dist", "public", "layouts/x", ".."])
+def test_output_overlapping_sources_is_refused(tmp_path: Path, out: str) -> None:
+    site = tmp_path / "a" / "site"
+    for name in ("content", "layouts", "public"):
+        (site / name).mkdir(parents=True)
+    with pytest.raises(SiteError):
+        check_output_location(site, site / out)
+
+
+def test_foreign_non_empty_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    docs = tmp_path / "my-documents"
+    docs.mkdir()
+    (docs / "thesis.txt").write_text("precious")
+    with pytest.raises(SiteError, match="not written by Atoll"):
+        check_output_location(tmp_path / "site", docs)
+    check_output_location(tmp_path / "site", tmp_path / "dist")  # missing is fine
+
+
+def test_staging_swaps_in_only_on_commit(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    first = Staging(out)
+    first.write("index.html", b"one")
+    first.commit()
+    second = Staging(out)
+    second.write("a/b/index.html", b"two")
+    assert (out / "index.html").read_bytes() == b"one"  # not yet swapped
+    second.discard()
+    assert (out / "index.html").read_bytes() == b"one" and (out / MARKER).exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+def test_leftovers_of_an_interrupted_build_are_swept(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    Staging(out)  # never committed nor discarded, as after a kill -9
+    Staging(out).commit()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]

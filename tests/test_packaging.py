@@ -1,0 +1,55 @@
+"""A non-editable install of the wheel, in a fresh virtual environment, used from
+another folder, gives a working ``atoll new`` + ``atoll build``: the default
+layouts, scripts and public files ship inside the wheel."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from sitekit import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def run(*cmd: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(c) for c in cmd], cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    done = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", out, REPO)
+    assert done.returncode == 0, done.stderr
+    [built] = out.glob("atoll-*.whl")
+    return built
+
+
+def test_wheel_carries_the_default_theme(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("generator/theme/layouts/base.html", "generator/theme/layouts/callback.html",
+                 "generator/theme/public/css/site.css", "generator/theme/scripts/islands.js",
+                 "generator/theme/scripts/callback.js", "generator/cli.py"):
+        assert name in names, name
+    assert not any(n.startswith(("tests/", "content/")) for n in names)
+
+
+def test_installed_wheel_scaffolds_and_builds_a_site(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    assert run(sys.executable, "-m", "venv", venv).returncode == 0
+    install = run(venv / "bin/pip", "install", "-q", wheel)
+    assert install.returncode == 0, install.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    atoll = venv / "bin/atoll"
+    assert run(atoll, "--version", cwd=elsewhere).stdout.startswith("atoll ")
+    new = run(atoll, "new", "mysite", cwd=elsewhere)
+    assert new.returncode == 0, new.stderr
+    built = run(atoll, "build", cwd=elsewhere / "mysite")
+    assert built.returncode == 0, built.stderr
+    dist = elsewhere / "mysite" / "dist"
+    assert (dist / "index.html").exists() and (dist / "css/site.css").exists()
+    assert list((dist / "_atoll").glob("islands.*.js")) and (dist / "callback/index.html").exists()
