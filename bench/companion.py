@@ -1,0 +1,201 @@
+"""Companion throughput: POST /auth/session (full verification) and GET /auth/session.
+
+    .venv/bin/python bench/companion.py [--workers 2] [--threads 8] [--duration 3] [--rounds 3]
+
+The companion runs under waitress in ``--workers`` processes that share one
+listening socket (waitress itself is one process with a thread pool; several
+processes on one socket is how it scales out, like gunicorn's workers). The
+provider's discovery document and JWKS come from a local waitress process;
+tokens are signed with a test RSA key, so every POST does the real work: two
+RS256 signature checks and every claim check (the keys are cached, as in
+production). Load comes from client processes with keep-alive connections,
+at concurrency 1 and 16. Prints the median of ``--rounds`` runs and the error
+count, which must be 0. Client and servers share this machine's cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import logging
+import multiprocessing
+import os
+import socket
+import statistics
+import sys
+import threading
+import time
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import jwt  # noqa: E402
+import waitress  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
+from jwt.algorithms import RSAAlgorithm  # noqa: E402
+
+from generator.companion import CompanionSettings, create_app  # noqa: E402
+
+CLIENT_ID = "bench-client"
+ORIGIN = "http://127.0.0.1:4321"
+SECRET = "bench-secret-" + "b" * 32
+FORK = multiprocessing.get_context("fork")
+
+
+def listening_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(1024)
+    return sock
+
+
+def provider_app(issuer: str, jwks: dict[str, Any]) -> Any:
+    documents = {"/.well-known/openid-configuration": {"issuer": issuer, "jwks_uri": f"{issuer}/jwks"},
+                 "/jwks": jwks}
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        doc = documents.get(environ["PATH_INFO"])
+        body = json.dumps(doc or {}).encode()
+        start_response("200 OK" if doc else "404 Not Found",
+                       [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
+
+
+def serve(app: Any, sock: socket.socket, threads: int) -> None:
+    logging.getLogger("waitress").setLevel(logging.ERROR)
+    waitress.serve(app, sockets=[sock], threads=threads, _quiet=True)
+
+
+def companion_worker(settings: CompanionSettings, sock: socket.socket, threads: int) -> None:
+    serve(create_app(settings), sock, threads)
+
+
+def tokens(key: rsa.RSAPrivateKey, issuer: str) -> dict[str, Any]:
+    now = int(time.time())
+    common = {"iss": issuer, "sub": "bench-user", "iat": now, "exp": now + 3600, "auth_time": now}
+    id_token = jwt.encode({**common, "aud": CLIENT_ID, "token_use": "id", "cognito:username": "bench",
+                           "email": "bench@example.com", "name": "Bench", "cognito:groups": ["readers"]},
+                          key, algorithm="RS256", headers={"kid": "bench-key"})
+    access_token = jwt.encode({**common, "client_id": CLIENT_ID, "token_use": "access", "scope": "openid",
+                               "username": "bench", "jti": "j"}, key, algorithm="RS256", headers={"kid": "bench-key"})
+    return {"id_token": id_token, "access_token": access_token, "expires_in": 3600}
+
+
+def client_process(port: int, request: tuple[str, bytes | None, dict[str, str]], connections: int,
+                   duration: float, start_at: float, results: Connection) -> None:
+    method, body, headers = request
+    counts = {"ok": 0, "errors": 0}
+    lock = threading.Lock()
+
+    def loop() -> None:
+        ok = errors = 0
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.time() < start_at:
+            time.sleep(0.001)
+        deadline = start_at + duration
+        while time.time() < deadline:
+            try:
+                conn.request(method, "/auth/session", body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                if response.status == 200:
+                    ok += 1
+                else:
+                    errors += 1
+            except (OSError, http.client.HTTPException):
+                errors += 1
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.close()
+        with lock:
+            counts["ok"] += ok
+            counts["errors"] += errors
+
+    threads = [threading.Thread(target=loop) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    results.send(counts)
+    results.close()
+
+
+def measure(port: int, request: tuple[str, bytes | None, dict[str, str]], concurrency: int,
+            duration: float) -> tuple[float, int]:
+    """Requests per second and errors with ``concurrency`` connections spread over up to 4 processes."""
+    processes = min(concurrency, 4)
+    shares = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
+    start_at = time.time() + 0.5
+    pipes, children = [], []
+    for share in shares:
+        receive, send = FORK.Pipe(duplex=False)
+        child = FORK.Process(target=client_process, args=(port, request, share, duration, start_at, send))
+        child.start()
+        send.close()
+        pipes.append(receive)
+        children.append(child)
+    totals = [pipe.recv() for pipe in pipes]
+    for child in children:
+        child.join()
+    return sum(t["ok"] for t in totals) / duration, sum(t["errors"] for t in totals)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads per worker")
+    parser.add_argument("--duration", type=float, default=3.0, help="seconds per run")
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    jwks = {"keys": [{**RSAAlgorithm.to_jwk(key.public_key(), as_dict=True), "kid": "bench-key", "use": "sig",
+                      "alg": "RS256"}]}
+    idp_sock, site_sock = listening_socket(), listening_socket()
+    issuer = f"http://127.0.0.1:{idp_sock.getsockname()[1]}"
+    port = site_sock.getsockname()[1]
+    settings = CompanionSettings(issuer=issuer, client_id=CLIENT_ID, origin=ORIGIN, secret=SECRET, cognito=True)
+    servers = [FORK.Process(target=serve, args=(provider_app(issuer, jwks), idp_sock, 4), daemon=True)]
+    servers += [FORK.Process(target=companion_worker, args=(settings, site_sock, args.threads), daemon=True)
+                for _ in range(args.workers)]
+    for server in servers:
+        server.start()
+    try:
+        post_body = json.dumps(tokens(key, issuer)).encode()
+        post = ("POST", post_body, {"Origin": ORIGIN, "Content-Type": "application/json"})
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for _ in range(2 * args.workers):  # warm each worker's key cache
+            conn.request("POST", "/auth/session", body=post_body, headers=post[2])
+            response = conn.getresponse()
+            response.read()
+            conn.close()
+        cookie = response.getheader("Set-Cookie", "").split(";")[0]
+        assert response.status == 200 and cookie, "the companion did not accept the bench tokens"
+        get = ("GET", None, {"Cookie": cookie})
+        print(f"companion under waitress: {args.workers} worker processes x {args.threads} threads, "
+              f"{os.cpu_count()} CPUs, {args.rounds} runs of {args.duration:g} s each (median, min-max)")
+        print(f"{'request':<32}{'conc.':>6}{'req/s':>10}{'min-max':>16}{'errors':>8}")
+        failed = 0
+        for label, request in (("POST /auth/session (verify)", post), ("GET /auth/session", get)):
+            for concurrency in (1, 16):
+                runs = [measure(port, request, concurrency, args.duration) for _ in range(args.rounds)]
+                rates = [rate for rate, _ in runs]
+                errors = sum(e for _, e in runs)
+                failed += errors
+                spread = f"{min(rates):.0f}-{max(rates):.0f}"
+                print(f"{label:<32}{concurrency:>6}{statistics.median(rates):>10.0f}{spread:>16}{errors:>8}")
+    finally:
+        for server in servers:
+            server.terminate()
+            server.join()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
