@@ -164,7 +164,8 @@ def list_todos(store: TodoStore, owner: str) -> Response:
 
 def fetch(store: TodoStore, owner: str, todo_id: int) -> sqlite3.Row:
     with store.transaction() as db:
-        row = db.execute("SELECT * FROM todos WHERE id = ? AND owner = ?", (todo_id, owner)).fetchone()
+        row: sqlite3.Row | None = db.execute("SELECT * FROM todos WHERE id = ? AND owner = ?",
+                                             (todo_id, owner)).fetchone()
     if row is None:
         raise not_found()
     return row

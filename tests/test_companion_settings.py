@@ -80,7 +80,7 @@ def test_load_api_imports_a_module_from_the_site_folder(tmp_path: Path, monkeypa
         "def make(*, database):\n    return ('app', database)\n")
     config = site(tmp_path, SITE.replace("generator.todos:create_app", "site_api_for_test:make"))
     try:
-        assert load_api(config) == ("app", tmp_path / "data/todos.sqlite3")
+        assert load_api(config) == ("app", tmp_path / "data/todos.sqlite3")  # type: ignore[comparison-overlap]
     finally:
         sys.modules.pop("site_api_for_test", None)
 

@@ -245,7 +245,7 @@ def test_userinfo_answers_for_an_access_token_only(idp: Idp) -> None:
                                   "/.well-known/openid-configuration"])
 def test_cors_for_the_site_origin_only(idp: Idp, path: str) -> None:
     method = "POST" if path == "/oauth2/token" else "GET"
-    form = {} if method == "POST" else None
+    form: dict[str, str] | None = {} if method == "POST" else None
     mine = http(method, f"{idp.url}{path}", form=form, headers={"Origin": ORIGIN})
     assert mine.header("Access-Control-Allow-Origin") == ORIGIN
     other = http(method, f"{idp.url}{path}", form=form, headers={"Origin": "http://evil.example"})

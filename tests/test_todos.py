@@ -22,7 +22,8 @@ BOB = {"sub": "bob-sub", "username": "bob"}
 
 def as_user(app: Any, user: dict[str, Any] | None) -> Any:
     def wrapped(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        return app({**environ, USER_KEY: user}, start_response)
+        result: Iterable[bytes] = app({**environ, USER_KEY: user}, start_response)
+        return result
     return wrapped
 
 

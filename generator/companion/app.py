@@ -77,16 +77,17 @@ def session_endpoint(environ: dict[str, Any], settings: CompanionSettings, provi
 
 
 def start_session(body: dict[str, Any], provider: Provider, rules: Rules, cookies: SessionCookie) -> Response:
-    tokens = {name: body.get(name) for name in ("id_token", "access_token")}
-    for name, value in tokens.items():
+    id_token, access_token = body.get("id_token"), body.get("access_token")
+    for name, value in (("id_token", id_token), ("access_token", access_token)):
         if not isinstance(value, str) or not value:
             raise HttpError(400, "invalid_request", f"'{name}' must be a non-empty string")
+    assert isinstance(id_token, str) and isinstance(access_token, str)
     expires_in = body.get("expires_in")
     # Accepted for oidc-client-ts compatibility, never trusted: the tokens' own exp decides.
     if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, (int, float))):
         raise HttpError(400, "invalid_request", "'expires_in' must be a number")
     try:
-        identity = verify_tokens(tokens["id_token"], tokens["access_token"], provider, rules)
+        identity = verify_tokens(id_token, access_token, provider, rules)
     except TokenRejected as exc:
         logger.info("session refused: %s", exc)
         raise HttpError(401, "invalid_token", str(exc)) from None

@@ -66,7 +66,7 @@ def session_cookie(value: str, max_age: int) -> tuple[str, str]:
 
 
 def session_id(environ: dict[str, Any]) -> str | None:
-    for part in environ.get("HTTP_COOKIE", "").split(";"):
+    for part in str(environ.get("HTTP_COOKIE", "")).split(";"):
         name, _, value = part.strip().partition("=")
         if name == SESSION_COOKIE:
             return value
@@ -87,7 +87,9 @@ class Authorize:
             return message_page("Sign-in error", "unknown client_id", 400)
         redirect_uri = params.get("redirect_uri", "")
         if redirect_uri not in s.redirect_uris:
-            return message_page("Sign-in error", "redirect_mismatch: redirect_uri is not an allowed callback URL", 400)
+            allowed = ", ".join(s.redirect_uris)
+            return message_page("Sign-in error", f"redirect_mismatch: {redirect_uri!r} is not an allowed callback URL "
+                                                 f"(allowed: {allowed})", 400)
         state = params.get("state")
 
         def fail(error: str, description: str) -> Response:

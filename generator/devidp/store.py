@@ -57,7 +57,7 @@ class GrantStore:
     def _sweep(self) -> None:
         now = self._clock()
         for table in (self._codes, self._refresh, self._sessions):
-            for key in [k for k, v in table.items() if v.expires_at <= now]:  # type: ignore[attr-defined]
+            for key in [k for k, v in table.items() if v.expires_at <= now]:
                 del table[key]
         for key in [k for k, until in self._used_codes.items() if until <= now]:
             del self._used_codes[key]
