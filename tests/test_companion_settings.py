@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import socket
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +21,7 @@ from generator.companion import (
 )
 from generator.companion import wsgi as companion_wsgi
 from generator.config import SiteConfig, parse_config
+from tests.devidp_helpers import http
 
 SITE = """
 title: T
@@ -108,3 +113,36 @@ def test_wsgi_factory_builds_the_app_from_the_environment(tmp_path: Path) -> Non
     assert app.settings.client_id == "abc"
     with pytest.raises(CompanionConfigError):
         companion_wsgi.make_application({"ATOLL_SITE": str(tmp_path)})
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_production_runner_serves_the_session_and_the_api_under_waitress(tmp_path: Path) -> None:
+    site(tmp_path, SITE.replace("https://docs.example.com/guide/", "http://127.0.0.1:4321/"))
+    port = free_port()
+    code = ("import sys; from pathlib import Path; from generator.config import load_config; "
+            "from generator.companion import run_companion; "
+            f"sys.exit(run_companion(load_config(Path({str(tmp_path)!r})), port={port}))")
+    env = {**os.environ, "ATOLL_SESSION_SECRET": "p" * 40}
+    process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=Path(__file__).parent.parent,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                session = http("GET", f"http://127.0.0.1:{port}/auth/session")
+                break
+            except OSError:
+                assert time.time() < deadline and process.poll() is None, "the companion did not start"
+                time.sleep(0.1)
+        assert session.status == 401 and session.json()["error"] == "no_session"
+        assert http("GET", f"http://127.0.0.1:{port}/api/todos").status == 401
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    assert "/auth/session and /api/ for http://127.0.0.1:4321" in err

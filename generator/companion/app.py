@@ -18,6 +18,7 @@ from generator.companion.http import (
     method_not_allowed,
     not_found,
     read_json_object,
+    shielded,
 )
 from generator.companion.middleware import check_state_change, mount, session_middleware
 from generator.companion.provider import Fetch, Provider, ProviderUnavailable, make_fetch
@@ -40,7 +41,9 @@ class CompanionApp:
                       cognito=settings.cognito, leeway=settings.leeway)
         cookies = SessionCookie(settings.secret, secure=settings.secure, clock=clock)
         self._session = guarded(lambda environ: session_endpoint(environ, settings, self.provider, rules, cookies))
-        self._api = mount(session_middleware(api, settings, clock=clock), settings.api_prefix) if api else None
+        # shielded twice on purpose: the outer layer also covers the middleware itself.
+        self._api = shielded(mount(session_middleware(api, settings, clock=clock), settings.api_prefix)) \
+            if api else None
         self._missing = guarded(lambda environ: not_found().response())
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
+from urllib.parse import urlsplit
 
 import waitress
 
 from generator.companion.app import create_app
 from generator.companion.settings import CompanionConfigError, load_api, secret_from_env, settings_from_site
-from generator.config import SiteConfig
+from generator.config import SiteConfig, is_loopback_host
 
 
 def run_companion(site: SiteConfig, *, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> int:
@@ -26,6 +27,9 @@ def run_companion(site: SiteConfig, *, host: str = "127.0.0.1", port: int = 8000
         print(f"atoll companion: {exc}", file=sys.stderr)
         return 1
     app = create_app(settings, api=api)
+    if not settings.secure and not is_loopback_host(urlsplit(settings.origin).hostname):
+        print(f"atoll companion: warning: {settings.origin} is not https, so the session cookie cannot be Secure; "
+              "set base_url to the https URL readers use", file=sys.stderr)
     mounted = f" and {settings.api_prefix}" if api else ""
     print(f"atoll companion: {settings.session_path}{mounted} for {settings.origin} "
           f"(issuer {settings.issuer}) on http://{host}:{port}/", file=sys.stderr)
