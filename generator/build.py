@@ -11,19 +11,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import parallel
+from generator import cache, parallel
 from generator.collections import (
     BLOG_URL, FEED_ENTRIES, atom_feed, collect_tags, output_for_url, paginate, robots_txt, sitemap,
     sort_posts,
 )
 from generator.config import SiteConfig
 from generator.content import Page, PageErrors, parse_page
+from generator.incremental import BuildState, Entry, Fingerprints, SourceRecord, digest, reusable, stat_of
 from generator.errors import BuildFailed, ErrorList, SiteError
 from generator.layouts import layout_names
 from generator.output import Staging, check_output_location
 from generator.render import TAGS_URL, SiteModel, Task
 from generator.scripts import bundle, load_sources
-from generator.sources import SourceFile, discover_content, discover_public, read_text
+from generator.sources import SourceFile, decode_utf8, discover_content, discover_public
 
 Progress = Callable[[int, int], None]
 
@@ -35,6 +36,7 @@ class BuildReport:
     output: Path
     seconds: float
     notes: tuple[str, ...] = ()
+    rendered: int = 0  # outputs rendered (the rest were unchanged and reused)
 
 
 @dataclass
@@ -50,15 +52,47 @@ class Plan:
 # ---------------------------------------------------------------- stages
 
 
-def read_pages(sources: Iterable[SourceFile], errors: ErrorList) -> list[Page]:
-    pages = []
+def read_pages(sources: Iterable[SourceFile], errors: ErrorList, state: BuildState) -> list[Page]:
+    """Parse every page, reusing the previous parse of files whose stat or digest is unchanged."""
+    pages: list[Page] = []
+    seen: set[str] = set()
+    # A stat is trusted only for files older than this: a file saved twice within the
+    # file system's timestamp granularity can keep its size and mtime ("racily clean").
+    settled = time.time_ns() - 2_000_000_000
     for source in sources:
+        seen.add(source.source)
+        record = state.sources.get(source.source)
         try:
-            pages.append(parse_page(source.source, source.rel, read_text(source)))
+            st = stat_of(source.path)
+            if record is not None and record.stat == st and st[1] < settled:
+                pages.append(record.page)
+                continue
+            data = source.path.read_bytes()
+        except FileNotFoundError:  # deleted since discovery; the next build will not see it
+            seen.discard(source.source)
+            continue
+        except OSError as exc:
+            errors.add(SiteError(f"cannot read file: {exc.strerror}", source.source))
+            continue
+        text_digest = digest(data)
+        if record is not None and record.digest == text_digest:
+            record.stat = st
+            pages.append(record.page)
+            continue
+        try:
+            page = parse_page(source.source, source.rel, decode_utf8(data, source.source).replace("\r\n", "\n"))
         except SiteError as exc:
             errors.add(exc)
+            state.sources.pop(source.source, None)
+            continue
         except PageErrors as exc:
             errors.extend(exc.errors)
+            state.sources.pop(source.source, None)
+            continue
+        state.sources[source.source] = SourceRecord(st, text_digest, page)
+        pages.append(page)
+    for gone in set(state.sources) - seen:
+        del state.sources[gone]
     return pages
 
 
@@ -179,11 +213,11 @@ def site_files(plan: Plan, feed_html: dict[str, str]) -> dict[str, bytes]:
 # ---------------------------------------------------------------- the pipeline
 
 
-def load_site(config: SiteConfig, *, drafts: bool = False) -> tuple[Plan, list[str]]:
+def load_site(config: SiteConfig, *, drafts: bool = False, state: BuildState | None = None) -> tuple[Plan, list[str]]:
     """Read and validate everything; raise :class:`BuildFailed` listing every mistake."""
     errors = ErrorList()
     sources, notes = discover_content(config.root)
-    pages = read_pages(sources, errors)
+    pages = read_pages(sources, errors, state if state is not None else BuildState())
     if not drafts:
         pages = [p for p in pages if not p.draft]
     plan = plan_site(config, pages, discover_public(config.root), errors)
@@ -191,26 +225,68 @@ def load_site(config: SiteConfig, *, drafts: bool = False) -> tuple[Plan, list[s
     return plan, notes
 
 
-def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
-          jobs: int | None = None, progress: Progress | None = None) -> BuildReport:
-    """Build the site into ``out`` (default: the configured output folder)."""
+@dataclass
+class Rendering:
+    """The outcome of rendering a plan: which outputs were rendered, which reused."""
+
+    rendered: list[Task]
+    reused: list[Task]
+    entries: dict[str, Entry]
+    feed_html: dict[str, str]
+
+
+def render_changed(plan: Plan, state: BuildState, *, drafts: bool, staging: Path, old_output: Path | None,
+                   jobs: int | None = None, progress: Progress | None = None) -> Rendering:
+    """Render into ``staging`` every task whose inputs changed since ``state`` was recorded."""
+    model = plan.model
+    fingerprints = Fingerprints(model, {s: r.digest for s, r in state.sources.items()}, drafts)
+    feed_outputs = {p.output for p in model.posts if p.source in model.feed_sources}
+    todo, reused = [], []
+    for task in plan.tasks:
+        entry = state.entries.get(task.output)
+        ok = reusable(task, entry, fingerprints, old_output)
+        if ok and task.output in feed_outputs and entry is not None and entry.html is None:
+            ok = False  # newly in the feed: its HTML is needed
+        (reused if ok else todo).append(task)
+    results = parallel.render_all(model, todo, staging, jobs=jobs, progress=progress)
+    errors = [e for r in results for e in r.errors]
+    if errors:
+        raise BuildFailed(errors)
+    entries = {t.output: state.entries[t.output] for t in reused}
+    for task, result in zip(todo, results, strict=True):
+        entries[task.output] = Entry(fingerprints.fingerprint(task, result.deps), result.deps,
+                                     stat_of(staging / task.output), result.html)
+    feed_html = {model.pages[t.index].source: entries[t.output].html or ""
+                 for t in plan.tasks if t.output in feed_outputs}
+    return Rendering(todo, reused, entries, feed_html)
+
+
+def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, jobs: int | None = None,
+          progress: Progress | None = None, use_cache: bool = True) -> BuildReport:
+    """Build the site into ``out`` (default: the configured output folder).
+
+    With the cache (the default), outputs whose inputs are unchanged since the
+    last build are hard-linked from the previous output instead of rendered;
+    the result is byte-identical to a clean build's.
+    """
     started = time.perf_counter()
     out = (out if out is not None else config.root / config.output).resolve()
     try:
         check_output_location(config.root, out)
     except SiteError as exc:
         raise BuildFailed([exc]) from exc
-    plan, notes = load_site(config, drafts=drafts)
+    state, notes = cache.load(config.root) if use_cache else (BuildState(), [])
+    plan, more_notes = load_site(config, drafts=drafts, state=state)
+    old_output = out if state.output == str(out) and out.is_dir() else None
 
     staging = Staging(out)
     try:
-        results = parallel.render_all(plan.model, plan.tasks, staging.path, jobs=jobs, progress=progress)
-        errors = [e for r in results for e in r.errors]
-        if errors:
-            raise BuildFailed(errors)
-        feed_html = {plan.model.pages[t.index].source: r.html
-                     for t, r in zip(plan.tasks, results, strict=True) if r.html is not None}
-        for output, data in {**plan.files, **site_files(plan, feed_html)}.items():
+        rendering = render_changed(plan, state, drafts=drafts, staging=staging.path, old_output=old_output,
+                                   jobs=jobs, progress=progress)
+        for task in rendering.reused:
+            assert old_output is not None
+            staging.link(task.output, old_output / task.output)
+        for output, data in {**plan.files, **site_files(plan, rendering.feed_html)}.items():
             staging.write(output, data)
         for output, source in plan.copies.items():
             staging.copy(output, source)
@@ -218,7 +294,11 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False,
     except BaseException:
         staging.discard()
         raise
+    state.entries, state.output = rendering.entries, str(out)
+    if use_cache:
+        cache.save(config.root, state)
     return BuildReport(
         pages=len(plan.tasks), assets=len(plan.copies) + len(plan.files), output=out,
-        seconds=time.perf_counter() - started, notes=tuple(notes),
+        seconds=time.perf_counter() - started, notes=tuple(notes + more_notes),
+        rendered=len(rendering.rendered),
     )

@@ -62,6 +62,45 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--base-url", metavar="URL",
                    help="the URL the site is served from, e.g. https://example.github.io/docs/")
     p.add_argument("--jobs", type=int, metavar="N", help="processes to render with (default: one per core)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="render everything, ignoring (and not updating) the build cache in .atoll/")
+
+    p = commands.add_parser("clean", help="delete the build cache and the output folder",
+                            description="Delete the site's build cache (.atoll/cache) and its output folder.")
+    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                   help="the site folder (default: the current folder)")
+
+    p = commands.add_parser("serve", help="dev server: build, watch, live reload, sign-in that just works",
+                            description="Build the site (drafts included), serve it with live reload and the "
+                                        "companion endpoint, and rebuild what changed on every save. With no "
+                                        "auth.authority, also run the embedded dev identity provider.")
+    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                   help="the site folder (default: the current folder)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=4321, help="port of the site (default: 4321)")
+    p.add_argument("--idp-port", type=int, default=4322,
+                   help="port of the dev identity provider (default: 4322)")
+    p.add_argument("--no-drafts", action="store_true", help="hide pages marked 'draft: true'")
+    p.add_argument("--jobs", type=int, metavar="N", help="processes for big rebuilds (default: one per core)")
+
+    p = commands.add_parser("companion", help="run the companion endpoint (and the site's API) in production",
+                            description="Serve /auth/session and the site's API under waitress. Needs "
+                                        "ATOLL_SESSION_SECRET; copies share nothing else.")
+    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                   help="the site folder (default: the current folder)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+
+    p = commands.add_parser("idp", help="run the embedded dev identity provider alone",
+                            description="A Cognito-shaped OIDC provider for development and tests, on "
+                                        "127.0.0.1. Never use it for real readers.")
+    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                   help="a site whose auth block (client_id, dev_users) it serves (default: the current "
+                        "folder, if it has a site.yaml)")
+    p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=4322, help="port (default: 4322)")
+    p.add_argument("--site-origin", default="http://127.0.0.1:4321",
+                   help="origin of the site signing in (default: http://127.0.0.1:4321)")
 
     p = commands.add_parser("new", help="start a new site from the default theme",
                             description="Scaffold a working site in DIR.")
@@ -97,7 +136,8 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         config = _load(args.site, args.base_url)
         target = (args.out if args.out is not None else config.root / config.output).resolve()
-        report = build(config, out=target, drafts=args.drafts, jobs=args.jobs, progress=progress)
+        report = build(config, out=target, drafts=args.drafts, jobs=args.jobs, progress=progress,
+                       use_cache=not args.no_cache)
     except BuildFailed as exc:
         progress.clear()
         _print_errors(exc, err, kept=target)
@@ -109,8 +149,31 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("note: auth.authority is not set: sign-in works only under `atoll serve` (its dev "
               "identity provider); set it before deploying", file=err)
     shown = _shown_path(report.output)
-    print(f"Built {report.pages} pages and {report.assets} assets into {shown} "
+    reused = report.pages - report.rendered
+    detail = f" ({report.rendered} rendered, {reused} unchanged)" if reused else ""
+    print(f"Built {report.pages} pages{detail} and {report.assets} assets into {shown} "
           f"in {report.seconds:.2f} s", file=out)
+    return EXIT_OK
+
+
+def _cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator import cache
+    from generator.output import MARKER
+
+    try:
+        config = load_config(args.site)
+    except BuildFailed as exc:
+        _print_errors(exc, err, kept=None)
+        return EXIT_SITE_ERRORS
+    removed = []
+    if cache.clean(config.root):
+        removed.append(str(cache.cache_path(config.root).parent))
+    target = config.root / config.output
+    if (target / MARKER).exists():  # only a folder Atoll wrote
+        import shutil
+        shutil.rmtree(target)
+        removed.append(str(target))
+    print("Removed " + ", ".join(removed) if removed else "Nothing to clean.", file=out)
     return EXIT_OK
 
 
@@ -134,6 +197,44 @@ def _cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.serve import ServeOptions, serve
+
+    if not args.site.is_dir():
+        print(f"atoll serve: the site folder {args.site} does not exist", file=err)
+        return EXIT_USAGE
+    if args.port == args.idp_port:
+        print("atoll serve: --port and --idp-port must differ", file=err)
+        return EXIT_USAGE
+    options = ServeOptions(host=args.host, port=args.port, idp_port=args.idp_port,
+                           drafts=not args.no_drafts, jobs=args.jobs)
+    return serve(args.site, options)
+
+
+def _cmd_companion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.companion import run_companion
+
+    try:
+        config = load_config(args.site)
+    except BuildFailed as exc:
+        _print_errors(exc, err, kept=None)
+        return EXIT_SITE_ERRORS
+    return run_companion(config, host=args.host, port=args.port)
+
+
+def _cmd_idp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from generator.devidp import run_idp
+
+    config = None
+    if (args.site / "site.yaml").exists():
+        try:
+            config = load_config(args.site)
+        except BuildFailed as exc:
+            _print_errors(exc, err, kept=None)
+            return EXIT_SITE_ERRORS
+    return run_idp(config, host=args.host, port=args.port, site_origin=args.site_origin)
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -142,7 +243,8 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version (0) and bad usage (2)
         return int(exc.code or 0)
-    handlers = {"build": _cmd_build, "new": _cmd_new}
+    handlers = {"build": _cmd_build, "new": _cmd_new, "clean": _cmd_clean, "serve": _cmd_serve,
+                "companion": _cmd_companion, "idp": _cmd_idp}
     if args.command is None:
         parser.print_help(err)
         return EXIT_USAGE

@@ -114,10 +114,11 @@ class SiteConfig:
     def with_base_url(self, base_url: str) -> SiteConfig:
         return replace(self, base_url=normalize_base_url(base_url))
 
-    def with_authority(self, authority: str) -> SiteConfig:
-        """A copy whose auth block points at ``authority`` (used by the dev server)."""
+    def with_dev_provider(self, url: str) -> SiteConfig:
+        """A copy signing in through the embedded dev identity provider at ``url``
+        (Cognito-shaped, so it also plays the hosted-UI domain)."""
         assert self.auth is not None
-        return replace(self, auth=replace(self.auth, authority=authority))
+        return replace(self, auth=replace(self.auth, authority=url, cognito_domain=url))
 
     def site_path(self, name: str) -> Path:
         return self.root / name

@@ -24,10 +24,24 @@ def _format_date(value: dt.date | None, fmt: str = "%B %-d, %Y") -> str:
     return value.strftime(fmt) if value is not None else ""
 
 
-def make_environment(site_root: Path, globals_: Mapping[str, Any]) -> jinja2.Environment:
-    """Layouts from the site's own ``layouts/``, then the default theme's."""
+class RecordingEnvironment(jinja2.Environment):
+    """Records every layout a render loads (directly, by extends or by include)."""
+
+    loaded: set[str]
+
+    def _load_template(self, name: Any, globals: Any) -> jinja2.Template:  # noqa: A002 - Jinja's name
+        if isinstance(name, str):
+            self.loaded.add(f"tpl:{name}")
+        return super()._load_template(name, globals)
+
+
+def make_environment(site_root: Path, loaded: set[str], globals_: Mapping[str, Any]) -> jinja2.Environment:
+    """Layouts from the site's own ``layouts/``, then the default theme's.
+
+    Each layout a render loads is added to ``loaded`` as ``"tpl:<name>"``.
+    """
     dirs = theme_dirs(site_root, LAYOUTS)
-    env = jinja2.Environment(
+    env = RecordingEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -37,10 +51,20 @@ def make_environment(site_root: Path, globals_: Mapping[str, Any]) -> jinja2.Env
         auto_reload=False,
         cache_size=-1,
     )
+    env.loaded = loaded
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda d: d.isoformat() if d is not None else ""
     env.globals.update(globals_)
     return env
+
+
+def layout_source(site_root: Path, name: str) -> str | None:
+    """The text of the layout ``name`` resolves to (site's own first), or None."""
+    for d in theme_dirs(site_root, LAYOUTS):
+        path = d / name
+        if path.is_file():
+            return path.read_text(encoding="utf-8", errors="replace")
+    return None
 
 
 def layout_names(site_root: Path) -> set[str]:

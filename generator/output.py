@@ -80,6 +80,18 @@ class Staging:
             self._made_dirs.add(parent)
         shutil.copyfile(source, target)
 
+    def link(self, output: str, existing: Path) -> None:
+        """Reuse an unchanged file of the previous output (a hard link; a copy where links fail)."""
+        target = self.path / output
+        parent = output.rpartition("/")[0]
+        if parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(parent)
+        try:
+            os.link(existing, target)
+        except OSError:
+            shutil.copy2(existing, target)
+
     def commit(self) -> None:
         """Swap the staging folder in place of the output folder."""
         old = None

@@ -22,7 +22,7 @@ from generator.config import SiteConfig
 from generator.content import Page
 from generator.errors import SiteError
 from generator.layouts import layout_error, make_environment, raised_in_layout
-from generator.markup import MarkupRenderer
+from generator.markup import MarkupRenderer, Rendered
 
 TAGS_URL = "/tags/"
 
@@ -77,7 +77,9 @@ class Result:
     output: str
     data: bytes | None = None
     html: str | None = None  # the page's own HTML, when the feed needs it
-    links: tuple[str, ...] = ()
+    # What the render read beyond its own task: "tpl:<layout>", "col:<collection>",
+    # "link:<source>"; the incremental build re-renders the output when one changes.
+    deps: tuple[str, ...] = ()
     errors: list[SiteError] = field(default_factory=list)
 
 
@@ -89,7 +91,8 @@ class SiteRenderer:
         config = model.config
         self.base = config.base_path
         self.markup = MarkupRenderer(model.urls, self.base)
-        self.env = make_environment(config.root, {
+        self._deps: set[str] = set()
+        self.env = make_environment(config.root, self._deps, {
             "site": self.site_view,
             "collections": self,
             "url": self.url,
@@ -140,17 +143,38 @@ class SiteRenderer:
         return {p.source: self.page_view(p) for p in self.model.pages}
 
     @cached_property
-    def posts(self) -> list[dict[str, Any]]:
+    def _posts(self) -> list[dict[str, Any]]:
         return [self._views[p.source] for p in self.model.posts]
 
     @cached_property
-    def pages(self) -> list[dict[str, Any]]:
+    def _pages(self) -> list[dict[str, Any]]:
         return [self._views[p.source] for p in self.model.pages]
 
     @cached_property
-    def tags(self) -> list[dict[str, Any]]:
+    def _tags(self) -> list[dict[str, Any]]:
         return [{"name": t.name, "slug": t.slug, "url": self.url(t.url),
                  "pages": [self._views[p.source] for p in t.pages]} for t in self.model.tags]
+
+    # `collections.posts` etc. in a layout: each read is recorded as a dependency.
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        self._deps.add("col:posts")
+        return self._posts
+
+    @property
+    def pages(self) -> list[dict[str, Any]]:
+        self._deps.add("col:pages")
+        return self._pages
+
+    @property
+    def tags(self) -> list[dict[str, Any]]:
+        self._deps.add("col:tags")
+        return self._tags
+
+    def _markdown(self, page: Page) -> Rendered:
+        rendered = self.markup.render(page)
+        self._deps.update(f"link:{target}" for target in rendered.links)
+        return rendered
 
     def _pager_view(self, pager: Pager) -> dict[str, Any]:
         return {
@@ -165,12 +189,12 @@ class SiteRenderer:
     def render(self, task: Task) -> Result:
         result = Result(task.output)
         source = None
+        self._deps.clear()
         try:
             if task.kind == "page":
                 page = self.model.pages[task.index]
                 source = page.source
-                rendered = self.markup.render(page)
-                result.links = rendered.links
+                rendered = self._markdown(page)
                 result.errors.extend(rendered.errors)
                 if page.source in self.model.feed_sources:
                     result.html = rendered.html
@@ -185,6 +209,7 @@ class SiteRenderer:
             return result
         if not result.errors:
             result.data = text.encode("utf-8")
+            result.deps = tuple(sorted(self._deps))
         return result
 
     def _render_layout(self, name: str, **context: Any) -> str:
@@ -196,12 +221,12 @@ class SiteRenderer:
             posts = list(m.posts)
             pager = paginate(posts, m.config.per_page, BLOG_URL)[task.index - 1]
             intro = m.section_index
-            page = self.page_view(intro, self.markup.render(intro).html) if intro else {
+            page = self.page_view(intro, self._markdown(intro).html) if intro else {
                 "title": "Blog", "description": "", "html": Markup(""), "toc": []}
             page["url"] = self.url(pager.url)
             return self._render_layout("list.html", page=page, paginator=self._pager_view(pager))
         if task.kind == "tag":
-            tag = next(t for t in self.tags if t["slug"] == task.tag)
+            tag = next(t for t in self._tags if t["slug"] == task.tag)
             page = {"title": f"Tagged “{tag['name']}”", "description": "", "url": tag["url"]}
             return self._render_layout("tag.html", page=page, tag=tag)
         if task.kind == "tags":

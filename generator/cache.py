@@ -1,0 +1,64 @@
+"""The persistent build cache: ``<site>/.atoll/cache/state.pickle``.
+
+Safe to delete at any time (`atoll clean`). A cache that cannot be read, or was
+written by another version of Atoll, is discarded with a note, never trusted.
+The pickle is only ever one this tool wrote into the site's own folder.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import tempfile
+from pathlib import Path
+
+from generator.incremental import BuildState
+
+CACHE_DIR = ".atoll"
+STATE_FILE = "cache/state.pickle"
+
+
+def cache_path(site_root: Path) -> Path:
+    return site_root / CACHE_DIR / STATE_FILE
+
+
+def load(site_root: Path) -> tuple[BuildState, list[str]]:
+    """The saved state, or a fresh one (with a note saying why the saved one was dropped)."""
+    path = cache_path(site_root)
+    if not path.exists():
+        return BuildState(), []
+    fresh = BuildState()
+    try:
+        with path.open("rb") as f:
+            state = pickle.load(f)  # noqa: S301 - our own file, in the site's own folder
+    except Exception as exc:  # any corruption: truncated file, bad pickle, missing class...
+        return fresh, [f"{path}: build cache unreadable ({type(exc).__name__}); discarded it, "
+                       f"this build renders everything"]
+    if not isinstance(state, BuildState) or getattr(state, "version", None) != fresh.version:
+        found = getattr(state, "version", "unknown")
+        return fresh, [f"{path}: build cache is from another Atoll version ({found}); discarded it"]
+    return state, []
+
+
+def save(site_root: Path, state: BuildState) -> None:
+    """Write atomically, so an interrupted save never leaves a half-written cache."""
+    path = cache_path(site_root)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".state-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def clean(site_root: Path) -> bool:
+    """Remove the cache folder; True if there was one."""
+    folder = site_root / CACHE_DIR / "cache"
+    if folder.is_dir():
+        shutil.rmtree(folder)
+        return True
+    return False

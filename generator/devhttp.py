@@ -1,0 +1,186 @@
+"""The dev server's HTTP side (tornado): the built files, the companion, live reload.
+
+- ``/livereload``: a WebSocket speaking the LiveReload protocol (official-7);
+  ``/_atoll/dev/client.js`` is the page side of it, with the error overlay.
+- the companion's session path and ``/api/``: the companion WSGI app, in a thread pool.
+- everything else: the dev output folder, with pretty URLs, ``404.html`` and the
+  same strict Content-Security-Policy a production host should send.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import tornado.web
+import tornado.websocket
+import tornado.wsgi
+
+CLIENT_JS = Path(__file__).with_name("dev") / "client.js"
+CLIENT_URL = "/_atoll/dev/client.js"
+LIVERELOAD_PROTOCOL = "http://livereload.com/protocols/official-7"
+
+
+@dataclass
+class DevState:
+    """What the handlers share with the rebuild thread (touched on the IOLoop only)."""
+
+    out: Path
+    origin: str
+    provider_origins: tuple[str, ...] = ()
+    callback_path: str | None = None
+    build: int = 0  # bumped after each successful rebuild
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    sockets: set[ReloadSocket] = field(default_factory=set)
+
+    def csp(self) -> str:
+        providers = " ".join(self.provider_origins)
+        return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                f"img-src 'self' data: https:; connect-src 'self' {providers}; "
+                f"form-action 'self' {providers}; base-uri 'self'; object-src 'none'; frame-ancestors 'none'"
+                ).replace("  ", " ")
+
+    def broadcast(self, message: dict[str, Any]) -> None:
+        for socket in list(self.sockets):
+            socket.send(message)
+
+    def reloaded(self, changed: tuple[str, ...]) -> None:
+        self.build += 1
+        had_errors = bool(self.errors)
+        self.errors = []
+        if had_errors:
+            self.broadcast({"command": "atoll-ok"})
+        only_css = bool(changed) and all(path.endswith(".css") for path in changed)
+        path = changed[0] if only_css and len(changed) == 1 else "/"
+        self.broadcast({"command": "reload", "path": path, "liveCSS": only_css, "liveImg": False})
+
+    def failed(self, errors: list[dict[str, Any]]) -> None:
+        self.errors = errors
+        self.broadcast({"command": "atoll-errors", "errors": errors})
+
+
+class ReloadSocket(tornado.websocket.WebSocketHandler):
+    def initialize(self, state: DevState) -> None:
+        self.state = state
+
+    def check_origin(self, origin: str) -> bool:
+        return origin == self.state.origin
+
+    def open(self, *args: str) -> None:  # noqa: ARG002
+        self.state.sockets.add(self)
+
+    def on_message(self, message: str | bytes) -> None:
+        try:
+            data = json.loads(message)
+        except ValueError:
+            return
+        if isinstance(data, dict) and data.get("command") == "hello":
+            self.send({"command": "hello", "protocols": [LIVERELOAD_PROTOCOL], "serverName": "atoll",
+                       "atollBuild": self.state.build, "atollErrors": bool(self.state.errors)})
+            if self.state.errors:
+                self.send({"command": "atoll-errors", "errors": self.state.errors})
+
+    def on_close(self) -> None:
+        self.state.sockets.discard(self)
+
+    def send(self, message: dict[str, Any]) -> None:
+        try:
+            self.write_message(json.dumps(message))
+        except tornado.websocket.WebSocketClosedError:
+            self.state.sockets.discard(self)
+
+
+class ClientScript(tornado.web.RequestHandler):
+    def get(self) -> None:
+        self.set_header("Content-Type", "text/javascript; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.write(CLIENT_JS.read_bytes())
+
+
+class SiteFiles(tornado.web.RequestHandler):
+    """The dev output folder, as a static host would serve it (plus the dev client)."""
+
+    def initialize(self, state: DevState) -> None:
+        self.state = state
+
+    def _resolve(self, url_path: str) -> Path | None:
+        root = self.state.out.resolve()
+        rel = unquote(url_path).lstrip("/")
+        if "\0" in rel or "\\" in rel:
+            return None
+        candidate = (root / rel).resolve()
+        if candidate != root and root not in candidate.parents:
+            return None  # '..', or a symlink out of the output folder
+        if candidate.is_dir():
+            candidate = candidate / "index.html"
+        return candidate if candidate.is_file() else None
+
+    def head(self, path: str) -> None:
+        self.get(path, include_body=False)
+
+    def get(self, path: str, include_body: bool = True) -> None:  # noqa: ARG002
+        url_path = urlsplit(self.request.uri or "/").path
+        file = self._resolve(url_path)
+        if file is not None and file.name == "index.html" and not url_path.endswith(("/", ".html")):
+            query = urlsplit(self.request.uri or "").query
+            self.redirect(url_path + "/" + (f"?{query}" if query else ""), permanent=False)
+            return
+        status = 200
+        if file is None:
+            status, file = 404, self._resolve("/404.html")
+        self.set_status(status)
+        self.set_header("Cache-Control", "no-store")
+        self.set_header("X-Content-Type-Options", "nosniff")
+        if file is None:
+            body, ctype = self._page("<h1>Not found</h1>"), "text/html; charset=utf-8"
+        else:
+            body = file.read_bytes()
+            ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+            if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
+                ctype += "; charset=utf-8"
+            if file.suffix == ".html":
+                body = self._inject(body)
+        if ctype.startswith("text/html"):
+            self.set_header("Content-Security-Policy", self.state.csp())
+        if self.state.callback_path and url_path.rstrip("/") == self.state.callback_path.rstrip("/"):
+            self.set_header("Referrer-Policy", "no-referrer")
+        self.set_header("Content-Type", ctype)
+        if include_body:
+            self.write(body)
+
+    def _inject(self, html: bytes) -> bytes:
+        tag = f'<script src="{CLIENT_URL}" data-build="{self.state.build}" defer></script>'.encode()
+        head = html.find(b"</head>")
+        return html[:head] + tag + html[head:] if head >= 0 else tag + html
+
+    def _page(self, inner: str) -> bytes:
+        return self._inject(f"<!doctype html><html><head><title>Atoll dev server</title></head>"
+                            f"<body>{inner}</body></html>".encode())
+
+
+def make_app(state: DevState, companion: Callable[..., Any] | None, companion_paths: list[str],
+             executor: ThreadPoolExecutor) -> tornado.web.Application:
+    routes: list[Any] = [
+        (r"/livereload", ReloadSocket, {"state": state}),
+        (CLIENT_URL, ClientScript),
+    ]
+    if companion is not None:
+        container = tornado.wsgi.WSGIContainer(companion, executor=executor)
+        for path in companion_paths:
+            routes.append((path, tornado.web.FallbackHandler, {"fallback": container}))
+    routes.append((r"/(.*)", SiteFiles, {"state": state}))
+    return tornado.web.Application(routes, compress_response=False, websocket_ping_interval=20,
+                                   log_function=_log_server_errors)
+
+
+def _log_server_errors(handler: tornado.web.RequestHandler) -> None:
+    """Only 5xx answers are worth the author's attention in the terminal."""
+    if handler.get_status() >= 500:
+        request = handler.request
+        print(f"atoll serve: {handler.get_status()} {request.method} {request.path}", flush=True)

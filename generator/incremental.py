@@ -1,0 +1,153 @@
+"""What a rebuild may skip: source and output fingerprints kept between builds.
+
+Each output file is remembered with the dependencies its render recorded
+(layouts loaded, collections read, pages linked to) and a fingerprint over
+the values of those dependencies plus its own inputs. On the next build an
+output whose fingerprint is unchanged is reused instead of rendered. The
+state lives in memory in the dev server and on disk (:mod:`generator.cache`)
+for ``atoll build``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.content import Page
+from generator.layouts import layout_source
+from generator.render import SiteModel, Task
+
+STATE_FORMAT = 1
+
+
+@dataclass
+class SourceRecord:
+    """A content file as last read: its stat, its text's digest and the page it gave."""
+
+    stat: tuple[int, int]  # (size, mtime_ns)
+    digest: str
+    page: Page
+
+
+@dataclass
+class Entry:
+    """An output file as last written."""
+
+    fingerprint: str
+    deps: tuple[str, ...]
+    stat: tuple[int, int] | None = None  # (size, mtime_ns) of the written file
+    html: str | None = None  # a post's HTML, kept for the feed
+
+
+@dataclass
+class BuildState:
+    version: str = f"{__version__}/{STATE_FORMAT}"
+    sources: dict[str, SourceRecord] = field(default_factory=dict)
+    entries: dict[str, Entry] = field(default_factory=dict)
+    output: str | None = None  # the folder the entries describe
+
+
+def digest(text: str | bytes) -> str:
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
+
+
+def page_meta(page: Page) -> str:
+    """What listings and collections show of a page (not its body)."""
+    return _canonical([page.source, page.url, page.title, page.description, page.date, page.updated,
+                       page.tags, page.draft, page.layout, page.auth, page.extra])
+
+
+class Fingerprints:
+    """Dependency values for one build, each computed at most once."""
+
+    def __init__(self, model: SiteModel, page_digests: dict[str, str], drafts: bool) -> None:
+        self.model = model
+        self.page_digests = page_digests
+        config = model.config
+        self.global_key = digest(_canonical([
+            __version__, drafts, repr(config), model.auth_json(), sorted(model.scripts.items()),
+        ]))
+        self._values: dict[str, str] = {}
+        self._by_slug = {t.slug: t for t in model.tags}
+        self._index = {p.source: i for i, p in enumerate(model.pages)}
+
+    def _collection(self, name: str) -> str:
+        m = self.model
+        if name == "posts":
+            return digest("\n".join(page_meta(p) for p in m.posts))
+        if name == "pages":
+            return digest("\n".join(page_meta(p) for p in m.pages))
+        if name == "tags":
+            return digest(_canonical([[t.name, t.slug, [p.source for p in t.pages]] for t in m.tags])
+                          + self.value("col:posts") + self.value("col:pages"))
+        return "unknown"
+
+    def value(self, dep: str) -> str:
+        if dep not in self._values:
+            kind, _, name = dep.partition(":")
+            if kind == "tpl":
+                text = layout_source(self.model.config.root, name)
+                self._values[dep] = digest(text) if text is not None else "missing"
+            elif kind == "col":
+                self._values[dep] = self._collection(name)
+            elif kind == "link":
+                self._values[dep] = self.model.urls.get(name, "missing")
+            else:
+                self._values[dep] = "unknown"
+        return self._values[dep]
+
+    def task_key(self, task: Task) -> str:
+        """The task's own inputs, apart from the dependencies its render records."""
+        m = self.model
+        if task.kind == "page":
+            page = m.pages[task.index]
+            return f"{self.page_digests[page.source]}|{page.url}|{m.layouts[page.source]}"
+        if task.kind == "listing":
+            start = (task.index - 1) * m.config.per_page
+            items = m.posts[start:start + m.config.per_page]
+            total = max(1, -(-len(m.posts) // m.config.per_page))
+            intro = m.section_index
+            return digest("\n".join([f"{task.index}/{total}", intro.source if intro else "",
+                                     self.page_digests.get(intro.source, "") if intro else "",
+                                     *(page_meta(p) for p in items)]))
+        if task.kind == "tag":
+            tag = self._by_slug[task.tag]
+            return digest("\n".join([tag.name, *(page_meta(p) for p in tag.pages)]))
+        return ""
+
+    def fingerprint(self, task: Task, deps: tuple[str, ...]) -> str:
+        parts = [self.global_key, task.kind, task.output, task.url, self.task_key(task)]
+        parts += [f"{d}={self.value(d)}" for d in deps]
+        return digest("\n".join(parts))
+
+
+def reusable(task: Task, entry: Entry | None, fingerprints: Fingerprints,
+             old_output: Path | None) -> bool:
+    """Whether the previous build's file for ``task`` can be reused as it is."""
+    if entry is None or old_output is None:
+        return False
+    if entry.fingerprint != fingerprints.fingerprint(task, entry.deps):
+        return False
+    try:
+        st = (old_output / task.output).stat()
+    except OSError:
+        return False
+    return entry.stat == (st.st_size, st.st_mtime_ns)
+
+
+def stat_of(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return (st.st_size, st.st_mtime_ns)
+
+
+StatFn = Callable[[Path], tuple[int, int]]

@@ -1,0 +1,253 @@
+"""``atoll serve``: build, serve, watch, rebuild what changed, reload open browsers.
+
+With no ``auth.authority`` in ``site.yaml`` it also starts the embedded dev
+identity provider on its own port and points the site at it, so sign-in works
+with no cloud account. The server never dies on an author's mistake: a failed
+rebuild is printed and shown as an overlay in the browser, and the last good
+build stays served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import secrets
+import socket
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+import tornado.httpserver
+import tornado.ioloop
+import tornado.netutil
+
+from generator.config import SiteConfig, load_config
+from generator.devbuild import LiveBuilder
+from generator.devhttp import DevState, make_app
+from generator.errors import BuildFailed, SiteError
+from generator.watch import Watcher
+
+SERVE_DIR = ".atoll/serve"
+EXCERPT_LINES = 2  # source lines shown above and below an error's line
+
+
+class ServeError(Exception):
+    """A reason the dev server cannot start (busy port, bad host...), worded for the terminal."""
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 4321
+    idp_port: int = 4322
+    drafts: bool = True
+    jobs: int | None = None
+
+
+def bind(host: str, port: int, flag: str) -> list[socket.socket]:
+    try:
+        return tornado.netutil.bind_sockets(port, address=host, reuse_port=False)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise ServeError(f"port {port} on {host} is already in use; pick another with {flag} "
+                             f"(e.g. {flag} {port + 10})") from exc
+        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+
+
+def error_payload(error: SiteError, site_root: Path) -> dict[str, Any]:
+    """One build error for the browser overlay: where, what, and the lines around it."""
+    excerpt = []
+    if error.path and error.line and not error.path.startswith("("):
+        try:
+            lines = (site_root / error.path).read_text(encoding="utf-8", errors="replace").split("\n")
+        except OSError:
+            lines = []
+        first = max(1, error.line - EXCERPT_LINES)
+        for number in range(first, min(len(lines), error.line + EXCERPT_LINES) + 1):
+            excerpt.append({"number": number, "text": lines[number - 1]})
+    text = str(error)
+    return {"location": error.location, "line": error.line, "message": text.split("\n")[0].removeprefix(
+        f"{error.location}: "), "hint": error.hint, "excerpt": excerpt, "path": error.path}
+
+
+class DevServer:
+    """Everything ``atoll serve`` runs: builder, watcher, HTTP server, companion, dev IdP."""
+
+    def __init__(self, site_root: Path, options: ServeOptions, *, log: TextIO | None = None) -> None:
+        self.site_root = site_root.resolve()
+        self.options = options
+        self.log = log or sys.stderr
+        self.origin = f"http://{options.host}:{options.port}"
+        self.idp_server: Any = None
+        self.idp_url: str | None = None
+        self.loop: tornado.ioloop.IOLoop | None = None
+        self.watcher: Watcher | None = None
+        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="atoll-companion")
+        self.builder = LiveBuilder(self.site_root, self.site_root / SERVE_DIR, configure=self.configure,
+                                   drafts=options.drafts, jobs=options.jobs)
+        self.state = DevState(out=self.builder.out, origin=self.origin)
+
+    def say(self, text: str) -> None:
+        print(text, file=self.log, flush=True)
+
+    def configure(self, config: SiteConfig) -> SiteConfig:
+        """The site as the dev server builds it: served from its own origin, and
+        signing in through the dev identity provider when no provider is set."""
+        config = config.with_base_url(self.origin + "/")
+        if config.auth is not None and config.auth.authority is None and self.idp_url:
+            config = config.with_dev_provider(self.idp_url)
+        return config
+
+    # ------------------------------------------------------------ start-up
+
+    def start(self) -> None:
+        """Bind, start the providers and the first build; raises :class:`ServeError`."""
+        sockets = bind(self.options.host, self.options.port, "--port")
+        try:
+            config = load_config(self.site_root)
+        except BuildFailed as exc:
+            for s in sockets:
+                s.close()
+            raise ServeError("site.yaml has errors; fix them and start again:\n" + str(exc)) from exc
+        try:
+            companion = self._start_auth(config)
+        except ServeError:
+            for s in sockets:
+                s.close()
+            raise
+        self.builder.reset_output()
+        self._initial_build()
+        app = make_app(self.state, companion, self._companion_paths(config), self.executor)
+        server = tornado.httpserver.HTTPServer(app, xheaders=False)
+        server.add_sockets(sockets)
+        self.watcher = Watcher(self.site_root, self._rebuild_in_thread)
+        self.watcher.start()
+        self.say(f"Serving {self.origin}/ ({'drafts shown' if self.options.drafts else 'drafts hidden'}); "
+                 f"watching content/, layouts/, scripts/, public/ and site.yaml. Ctrl-C stops.")
+
+    def _start_auth(self, config: SiteConfig) -> Any:
+        if config.auth is None:
+            return None
+        from generator import companion as companion_pkg
+
+        if config.auth.authority is None:
+            from generator.devidp import start_idp
+
+            bind(self.options.host, self.options.idp_port, "--idp-port")[0].close()
+            self.idp_server, idp = start_idp(config, host=self.options.host, port=self.options.idp_port,
+                                             site_origin=self.origin)
+            self.idp_url = idp.settings.issuer
+            users = ", ".join(f"{u.username} / {u.password}" for u in idp.settings.users)
+            self.say(f"Dev identity provider at {self.idp_url} (development only; users: {users})")
+        configured = self.configure(config)
+        assert configured.auth is not None and configured.auth.authority is not None
+        providers = {self._origin_of(configured.auth.authority)}
+        if configured.auth.cognito_domain:
+            providers.add(self._origin_of(configured.auth.cognito_domain))
+        self.state.provider_origins = tuple(sorted(providers))
+        self.state.callback_path = configured.auth.redirect_path
+        secret = secrets.token_urlsafe(32)
+        self.say("Session secret: a random one for this run (set ATOLL_SESSION_SECRET in production)")
+        try:
+            settings = companion_pkg.settings_from_site(configured, secret=secret, origin=self.origin)
+            api = companion_pkg.load_api(configured)
+        except companion_pkg.CompanionConfigError as exc:
+            raise ServeError(f"companion: {exc}") from exc
+        return companion_pkg.create_app(settings, api=api)
+
+    @staticmethod
+    def _origin_of(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @staticmethod
+    def _companion_paths(config: SiteConfig) -> list[str]:
+        if config.auth is None:
+            return []
+        session = urlsplit(config.auth.companion_url).path or "/auth/session"
+        return [session, r"/api/.*"] if session.startswith("/") else [r"/api/.*"]
+
+    def _initial_build(self) -> None:
+        started = time.perf_counter()
+        try:
+            result = self.builder.rebuild()
+        except BuildFailed as exc:
+            self._report_failure(exc)
+            return
+        except SiteError as exc:
+            self._report_failure(BuildFailed([exc]))
+            return
+        self.say(f"Built {result.total} pages in {time.perf_counter() - started:.2f} s")
+
+    # ------------------------------------------------------------ rebuilds
+
+    def _report_failure(self, exc: BuildFailed) -> None:
+        self.say(str(exc) + f"\nBuild failed: {len(exc.errors)} error(s); still serving the last good build.")
+        payload = [error_payload(e, self.site_root) for e in exc.errors]
+        if self.loop is not None:
+            self.loop.add_callback(self.state.failed, payload)
+        else:
+            self.state.errors = payload
+
+    def _rebuild_in_thread(self) -> None:
+        """Called by the watcher (its own thread) after each quiet burst of changes."""
+        try:
+            result = self.builder.rebuild()
+        except BuildFailed as exc:
+            self._report_failure(exc)
+            return
+        except SiteError as exc:
+            self._report_failure(BuildFailed([exc]))
+            return
+        except Exception as exc:  # noqa: BLE001 - a bug must not take the author's server down
+            self.say(f"atoll serve: internal error during rebuild ({type(exc).__name__}: {exc}); "
+                     "still serving the last good build")
+            return
+        if result.changed or self.state.errors:
+            self.say(f"Rebuilt {result.rendered} of {result.total} pages in {result.seconds * 1000:.0f} ms")
+            if self.loop is not None:
+                self.loop.add_callback(self.state.reloaded, result.changed)
+
+    # ------------------------------------------------------------ running
+
+    def run(self) -> None:
+        """Serve until Ctrl-C (or :meth:`stop`)."""
+        asyncio.run(self._serve_forever())
+
+    async def _serve_forever(self) -> None:
+        self.loop = tornado.ioloop.IOLoop.current()
+        self._stopped = asyncio.Event()
+        self.start()
+        await self._stopped.wait()
+
+    def stop(self) -> None:
+        if self.loop is not None:
+            self.loop.add_callback(self._stopped.set)
+
+    def close(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+        if self.idp_server is not None:
+            from generator.wsgiserver import stop
+
+            stop(self.idp_server)
+        self.executor.shutdown(wait=False, cancel_futures=True)
+
+
+def serve(site_root: Path, options: ServeOptions) -> int:
+    """The ``atoll serve`` command: 0 after Ctrl-C, 1 when it cannot start."""
+    server = DevServer(site_root, options)
+    try:
+        server.run()
+    except ServeError as exc:
+        print(f"atoll serve: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopped.", file=sys.stderr)
+    finally:
+        server.close()
+    return 0
