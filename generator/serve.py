@@ -23,7 +23,6 @@ from urllib.parse import urlsplit
 
 import tornado.httpserver
 import tornado.ioloop
-import tornado.netutil
 
 from generator.config import SiteConfig, load_config
 from generator.devbuild import LiveBuilder
@@ -49,9 +48,17 @@ class ServeOptions:
 
 
 def bind(host: str, port: int, flag: str) -> list[socket.socket]:
+    """A listening socket on host:port, or a :class:`ServeError` naming the flag to change."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        return tornado.netutil.bind_sockets(port, address=host, reuse_port=False)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
+        return [sock]
     except OSError as exc:
+        sock.close()
         if exc.errno == errno.EADDRINUSE:
             raise ServeError(f"port {port} on {host} is already in use; pick another with {flag} "
                              f"(e.g. {flag} {port + 10})") from exc
@@ -86,6 +93,7 @@ class DevServer:
         self.idp_url: str | None = None
         self.loop: tornado.ioloop.IOLoop | None = None
         self.watcher: Watcher | None = None
+        self.http_server: tornado.httpserver.HTTPServer | None = None
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="atoll-companion")
         self.builder = LiveBuilder(self.site_root, self.site_root / SERVE_DIR, configure=self.configure,
                                    drafts=options.drafts, jobs=options.jobs)
@@ -122,8 +130,8 @@ class DevServer:
         self.builder.reset_output()
         self._initial_build()
         app = make_app(self.state, companion, self._companion_paths(config), self.executor)
-        server = tornado.httpserver.HTTPServer(app, xheaders=False)
-        server.add_sockets(sockets)
+        self.http_server = tornado.httpserver.HTTPServer(app, xheaders=False)
+        self.http_server.add_sockets(sockets)
         self.watcher = Watcher(self.site_root, self._rebuild_in_thread)
         self.watcher.start()
         self.say(f"Serving {self.origin}/ ({'drafts shown' if self.options.drafts else 'drafts hidden'}); "
@@ -221,8 +229,13 @@ class DevServer:
     async def _serve_forever(self) -> None:
         self.loop = tornado.ioloop.IOLoop.current()
         self._stopped = asyncio.Event()
-        self.start()
-        await self._stopped.wait()
+        try:
+            self.start()
+            await self._stopped.wait()
+        finally:
+            if self.http_server is not None:
+                self.http_server.stop()
+                await self.http_server.close_all_connections()
 
     def stop(self) -> None:
         if self.loop is not None:

@@ -1,0 +1,255 @@
+"""Incremental builds equal clean builds, byte for byte, after any sequence of edits.
+
+Both incremental paths are checked against a clean ``atoll build --drafts
+--no-cache`` of the same files: the dev server's in-place ``LiveBuilder`` and
+``atoll build`` with its persistent cache.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import random
+import re
+import time
+from pathlib import Path
+
+import pytest
+from sitekit import run_atoll, write_files
+
+from generator import cache
+from generator.devbuild import LiveBuilder
+from generator.errors import BuildFailed
+
+SITE = {
+    "site.yaml": "title: Inc\nbase_url: http://127.0.0.1:4321/\nper_page: 3\n",
+    "layouts/page.html": '{% extends "base.html" %}{% block main %}<h1>{{ page.title }}</h1>{{ page.html }}{% endblock %}',
+    "content/index.md": "---\ntitle: Home\n---\nSee [a](blog/a.md).\n",
+    "content/about.md": "---\ntitle: About\n---\nAbout.\n",
+    "content/blog/index.md": "---\ntitle: Blog\n---\nThe intro.\n",
+    **{f"content/blog/{name}.md": f"---\ntitle: Post {name}\ndate: 2026-01-{i + 1:02}\ntags: [t{i % 3}]\n---\n"
+       f"Body {name}. [Home](../index.md)\n" for i, name in enumerate("abcdefg")},
+}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def clean_build(site: Path, out: Path) -> dict[str, bytes]:
+    result = run_atoll("build", "--site", site, "--out", out, "--drafts", "--no-cache")
+    assert result.code == 0, result.err
+    return tree(out)
+
+
+def touch_later(path: Path) -> None:
+    """Make sure a rewrite is seen even on file systems with coarse timestamps."""
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000))
+
+
+class Editor:
+    """Random author actions on a site folder."""
+
+    def __init__(self, site: Path, rng: random.Random) -> None:
+        self.site, self.rng, self.counter = site, rng, 0
+
+    def posts(self) -> list[Path]:
+        return sorted(p for p in (self.site / "content/blog").glob("*.md") if p.name != "index.md")
+
+    def pages(self) -> list[Path]:
+        return sorted((self.site / "content").rglob("*.md"))
+
+    def relink(self, old: str, new: str | None) -> None:
+        """Point every link to ``old`` at ``new`` (or at an external page)."""
+        pattern = re.compile(r"\(([^()]*/)?" + re.escape(old) + r"\)")
+        for page in self.pages():
+            text = page.read_text()
+            fixed = pattern.sub(lambda m: f"({m.group(1) or ''}{new})" if new else "(https://example.com/)", text)
+            if fixed != text:
+                page.write_text(fixed)
+
+    def act(self) -> str:
+        self.counter += 1
+        n = self.counter
+        action = self.rng.choice([
+            "body", "body", "title", "tags", "date", "add", "delete", "rename", "draft",
+            "layout", "partial", "link", "config", "public", "intro",
+        ])
+        posts = self.posts()
+        target = self.rng.choice(posts) if posts else None
+        if action in ("body", "title", "tags", "date", "draft", "delete", "rename", "link") and target is None:
+            action = "add"
+        if action == "body":
+            target.write_text(target.read_text() + f"\nMore text {n}.\n")
+        elif action == "title":
+            text = target.read_text()
+            start = text.index("title: ") + len("title: ")
+            end = text.index("\n", start)
+            target.write_text(text[:start] + f"Retitled {n}" + text[end:])
+        elif action == "tags":
+            text = target.read_text()
+            start = text.index("tags: ")
+            end = text.index("\n", start)
+            target.write_text(text[:start] + f"tags: [t{n % 4}, extra]" + text[end:])
+        elif action == "date":
+            text = target.read_text()
+            start = text.index("date: ")
+            end = text.index("\n", start)
+            target.write_text(text[:start] + f"date: 2025-{1 + n % 12:02}-{1 + n % 28:02}" + text[end:])
+        elif action == "add":
+            (self.site / f"content/blog/new{n}.md").write_text(
+                f"---\ntitle: New {n}\ndate: 2026-02-{1 + n % 28:02}\ntags: [t{n % 3}]\n---\nFresh {n}.\n")
+        elif action == "delete":
+            self.relink(target.name, None)  # keep the site valid: unlink before deleting
+            target.unlink()
+        elif action == "rename":
+            new = target.with_name(f"renamed{n}.md")
+            target.rename(new)
+            self.relink(target.name, new.name)
+        elif action == "draft":
+            text = target.read_text()
+            target.write_text(text.replace("---\n", "---\ndraft: true\n", 1) if "draft:" not in text
+                              else text.replace("draft: true\n", ""))
+        elif action == "layout":
+            path = self.site / "layouts/page.html"
+            path.write_text(path.read_text().replace("<h1>", f"<h1 data-v='{n}'>", 1).replace(
+                f"data-v='{n - 1}' ", ""))
+        elif action == "partial":
+            path = self.site / "layouts/partials/footer.html"
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(f"<footer>footer {n}</footer>\n")
+        elif action == "link":
+            other = self.rng.choice(posts)
+            target.write_text(target.read_text() + f"\nSee [{other.stem}]({other.name}).\n")
+        elif action == "config":
+            path = self.site / "site.yaml"
+            path.write_text(f"title: Inc {n}\nbase_url: http://127.0.0.1:4321/\nper_page: {2 + n % 3}\n")
+        elif action == "public":
+            (self.site / "public").mkdir(exist_ok=True)
+            (self.site / f"public/file{n % 3}.txt").write_text(f"public {n}\n")
+        elif action == "intro":
+            path = self.site / "content/blog/index.md"
+            path.write_text(f"---\ntitle: Blog {n}\n---\nIntro {n}.\n")
+        for path in self.site.rglob("*"):
+            if path.is_file() and path.stat().st_mtime_ns > time.time_ns() - 10_000_000_000:
+                touch_later(path)
+        return action
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_live_builder_matches_clean_build_after_random_edits(tmp_path: Path, seed: int) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    builder = LiveBuilder(site, tmp_path / "live")
+    builder.rebuild()
+    editor = Editor(site, random.Random(seed))
+    for step in range(12):
+        action = editor.act()
+        builder.rebuild()
+        assert tree(tmp_path / "live") == clean_build(site, tmp_path / f"clean{step}"), \
+            f"seed {seed}, step {step}: after {action!r}"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_cached_build_matches_clean_build_after_random_edits(tmp_path: Path, seed: int) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    editor = Editor(site, random.Random(100 + seed))
+    for step in range(10):
+        result = run_atoll("build", "--site", site, "--drafts")
+        assert result.code == 0, result.err
+        assert tree(site / "dist") == clean_build(site, tmp_path / f"clean{step}"), f"seed {seed}, step {step}"
+        editor.act()
+
+
+def rendered(result_out: str) -> int:
+    """How many outputs the summary line says were rendered."""
+    if "rendered" not in result_out:
+        return int(result_out.split("Built ")[1].split(" ")[0])
+    return int(result_out.split("(")[1].split(" rendered")[0])
+
+
+def test_unchanged_site_renders_nothing_and_one_edit_renders_its_dependents(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    first = run_atoll("build", "--site", site)
+    assert first.code == 0 and " unchanged)" not in first.out
+    again = run_atoll("build", "--site", site)
+    assert rendered(again.out) == 0
+    post = site / "content/blog/c.md"
+    post.write_text(post.read_text() + "\nOnly the body changed.\n")
+    touch_later(post)
+    body_edit = run_atoll("build", "--site", site)
+    assert rendered(body_edit.out) == 1  # listings show titles and dates, not bodies
+    post.write_text(post.read_text().replace("title: Post c", "title: Post C!"))
+    touch_later(post)
+    title_edit = run_atoll("build", "--site", site)
+    # the post, its listing page, its tag page: not every page of the site
+    assert 2 < rendered(title_edit.out) < 8
+
+
+def test_layout_change_rerenders_only_its_users(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    builder = LiveBuilder(site, tmp_path / "live")
+    total = builder.rebuild().total
+    layout = site / "layouts/page.html"
+    layout.write_text(layout.read_text().replace("<h1>", "<h1 class='x'>"))
+    touch_later(layout)
+    result = builder.rebuild()
+    assert result.rendered == 2  # content/index.md and content/about.md use page.html
+    assert result.rendered < total
+
+
+def test_failed_rebuild_changes_nothing_and_recovers(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    builder = LiveBuilder(site, tmp_path / "live")
+    builder.rebuild()
+    before = tree(tmp_path / "live")
+    post = site / "content/blog/a.md"
+    good = post.read_text()
+    post.write_text("---\ntitle: [broken\n---\n")
+    with pytest.raises(BuildFailed):
+        builder.rebuild()
+    assert tree(tmp_path / "live") == before
+    post.write_text(good.replace("Body a.", "Body a, fixed."))
+    touch_later(post)
+    builder.rebuild()
+    assert b"Body a, fixed." in (tmp_path / "live/blog/a/index.html").read_bytes()
+
+
+def test_corrupted_cache_is_discarded_with_a_note(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    assert run_atoll("build", "--site", site).code == 0
+    good = tree(site / "dist")
+    cache.cache_path(site).write_bytes(b"\x80\x05 not a pickle")
+    result = run_atoll("build", "--site", site)
+    assert result.code == 0 and "build cache unreadable" in result.err
+    assert " unchanged)" not in result.out  # everything was rendered again
+    assert tree(site / "dist") == good
+
+
+def test_foreign_version_cache_is_discarded(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    assert run_atoll("build", "--site", site).code == 0
+    state, _ = cache.load(site)
+    state.version = "0.0.0/0"
+    cache.cache_path(site).write_bytes(pickle.dumps(state))
+    result = run_atoll("build", "--site", site)
+    assert result.code == 0 and "another Atoll version (0.0.0/0)" in result.err
+    assert " unchanged)" not in result.out
+
+
+def test_hand_edited_output_is_rendered_again(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    assert run_atoll("build", "--site", site).code == 0
+    page = site / "dist/about/index.html"
+    page.write_text("tampered")
+    assert run_atoll("build", "--site", site).code == 0
+    assert page.read_text() != "tampered"
+
+
+def test_no_cache_and_clean(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    assert run_atoll("build", "--site", site).code == 0
+    no_cache = run_atoll("build", "--site", site, "--no-cache")
+    assert no_cache.code == 0 and " unchanged)" not in no_cache.out
+    cleaned = run_atoll("clean", "--site", site)
+    assert cleaned.code == 0 and not (site / "dist").exists() and not cache.cache_path(site).exists()

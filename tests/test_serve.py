@@ -1,0 +1,150 @@
+"""The dev server over HTTP: serving, rebuilding, surviving mistakes (no browser)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+from serve_helpers import dev_server, free_port, get
+from sitekit import run_atoll, write_files
+
+from generator.serve import ServeError, ServeOptions, DevServer
+
+SITE = {
+    "site.yaml": "title: Dev\nbase_url: https://example.com/docs/\n",
+    "content/index.md": "---\ntitle: Home\n---\nHello home.\n",
+    "content/blog/first.md": "---\ntitle: First\ndate: 2026-01-01\ndraft: true\n---\nDraft body.\n",
+}
+AUTH = "  \nauth:\n  client_id: dev-site\n"
+
+
+def wait_for(predicate, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_serves_pretty_urls_drafts_and_404(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        origin = server.origin
+        status, headers, body = get(origin + "/")
+        assert status == 200 and b"Hello home." in body
+        assert "script-src 'self'" in headers["Content-Security-Policy"]
+        assert b'<script src="/_atoll/dev/client.js"' in body
+        assert get(origin + "/blog/first/")[0] == 200  # drafts are shown by serve
+        status, headers, _ = get(origin + "/blog/first?x=1")
+        assert status in (301, 302) and headers["Location"] == "/blog/first/?x=1"
+        status, _, body = get(origin + "/no/such/page/")
+        assert status == 404 and b"Page not found" in body
+        # the dev server serves from the site root, whatever base_url says
+        assert b'href="/css/site.css"' in get(origin + "/")[2]
+
+
+@pytest.mark.parametrize("path", ["/../site.yaml", "/%2e%2e/site.yaml", "/..%2fsite.yaml", "/css/..%2f..%2f..%2fsite.yaml"])
+def test_paths_cannot_escape_the_output_folder(tmp_path: Path, path: str) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        status, _, body = get(server.origin + path)
+        assert status in (400, 404) and b"title: Dev" not in body
+
+
+def test_no_drafts_flag(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site, drafts=False) as server:
+        assert get(server.origin + "/blog/first/")[0] == 404
+
+
+def test_edit_add_and_delete_are_served(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        (site / "content/index.md").write_text("---\ntitle: Home\n---\nHello again.\n")
+        wait_for(lambda: b"Hello again." in get(server.origin + "/")[2])
+        (site / "content/new.md").write_text("---\ntitle: New\n---\nBrand new.\n")
+        wait_for(lambda: get(server.origin + "/new/")[0] == 200)
+        (site / "content/new.md").unlink()
+        wait_for(lambda: get(server.origin + "/new/")[0] == 404)
+
+
+def test_build_error_keeps_last_good_build_and_recovers(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        (site / "content/index.md").write_text("---\ntitle: Home\ndate: tomorrow\n---\nBroken.\n")
+        wait_for(lambda: "content/index.md:3: front matter: 'date' must be a date" in server.log_text.getvalue())
+        assert server.state.errors[0]["location"] == "content/index.md:3"
+        assert [line["number"] for line in server.state.errors[0]["excerpt"]] == [1, 2, 3, 4, 5]
+        assert b"Hello home." in get(server.origin + "/")[2]  # still the last good build
+        (site / "content/index.md").write_text("---\ntitle: Home\n---\nFixed.\n")
+        wait_for(lambda: b"Fixed." in get(server.origin + "/")[2])
+        wait_for(lambda: server.state.errors == [])
+
+
+def test_survives_binary_files_and_deleted_folders(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", {**SITE, "content/docs/a.md": "---\ntitle: A\n---\nA.\n"})
+    with dev_server(site) as server:
+        (site / "content/photo.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary")
+        wait_for(lambda: "file is not UTF-8" in server.log_text.getvalue())
+        (site / "content/photo.md").unlink()
+        import shutil
+        shutil.rmtree(site / "content/docs")
+        (site / "content/index.md").write_text("---\ntitle: Home\n---\nStill alive.\n")
+        wait_for(lambda: b"Still alive." in get(server.origin + "/")[2])
+        assert get(server.origin + "/docs/a/")[0] == 404
+
+
+def test_served_output_equals_a_clean_build(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        (site / "content/blog/second.md").write_text("---\ntitle: Second\ndate: 2026-02-01\ntags: [x]\n---\nTwo.\n")
+        wait_for(lambda: get(server.origin + "/tags/x/")[0] == 200)
+        served = {p.relative_to(server.builder.out).as_posix(): p.read_bytes()
+                  for p in server.builder.out.rglob("*") if p.is_file()}
+    result = run_atoll("build", "--site", site, "--drafts", "--no-cache", "--out", tmp_path / "clean",
+                       "--base-url", server.origin + "/")
+    assert result.code == 0, result.err
+    clean = {p.relative_to(tmp_path / "clean").as_posix(): p.read_bytes()
+             for p in (tmp_path / "clean").rglob("*") if p.is_file()}
+    assert served == clean
+
+
+def test_busy_port_names_the_flag(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = DevServer(site, ServeOptions(port=port, idp_port=free_port()))
+        with pytest.raises(ServeError, match=rf"port {port} on 127.0.0.1 is already in use; pick another with --port"):
+            server.start()
+        result = run_atoll("serve", "--site", site, "--port", str(port))
+        assert result.code == 1
+
+
+def test_busy_idp_port_names_its_flag(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", {**SITE, "site.yaml": SITE["site.yaml"] + AUTH})
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        server = DevServer(site, ServeOptions(port=free_port(), idp_port=port))
+        with pytest.raises(ServeError, match="pick another with --idp-port"):
+            server.start()
+
+
+def test_auth_site_gets_dev_provider_and_companion(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", {**SITE, "site.yaml": SITE["site.yaml"] + AUTH})
+    with dev_server(site) as server:
+        assert server.idp_url is not None
+        status, _, body = get(server.idp_url + "/.well-known/openid-configuration")
+        assert status == 200 and server.idp_url.encode() in body
+        status, _, body = get(server.origin + "/auth/session")
+        assert status == 401 and b'"error"' in body
+        page = get(server.origin + "/")[2].decode()
+        assert f'"authority": "{server.idp_url}"' in page
+        status, headers, _ = get(server.origin + "/callback/")
+        assert status == 200 and headers["Referrer-Policy"] == "no-referrer"
+        assert server.idp_url in headers["Content-Security-Policy"]
+        assert "Dev identity provider at" in server.log_text.getvalue()

@@ -1,0 +1,72 @@
+"""The author's loop in a real browser: save, see it; break it, see why; fix it, carry on."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from serve_helpers import dev_server
+from sitekit import write_files
+
+pytestmark = pytest.mark.browser
+
+SITE = {
+    "site.yaml": "title: Live\n",
+    "content/index.md": "---\ntitle: Home\n---\nFirst version.\n",
+    "public/css/extra.css": "body { color: black; }\n",
+}
+
+
+def save(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+
+
+def test_saves_show_without_any_action(page: Page, tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        page.goto(server.origin + "/")
+        expect(page.locator("main")).to_contain_text("First version.")
+        save(site / "content/index.md", "---\ntitle: Home\n---\nSecond version.\n")
+        expect(page.locator("main")).to_contain_text("Second version.", timeout=5000)
+        time.sleep(1)  # the next save comes a second later: inside livereload's old 3 s "Ignore" window
+        save(site / "content/index.md", "---\ntitle: Home\n---\nThird version.\n")
+        expect(page.locator("main")).to_contain_text("Third version.", timeout=5000)
+
+
+def test_error_overlay_names_file_and_line_and_goes_away(page: Page, tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        page.goto(server.origin + "/")
+        save(site / "content/index.md", "---\ntitle: Home\ntags: [one, two\n---\nBroken.\n")
+        overlay = page.locator("#atoll-error-overlay")
+        expect(overlay).to_be_visible(timeout=5000)
+        expect(overlay).to_contain_text("content/index.md:3")
+        expect(overlay).to_contain_text("YAML syntax error")
+        expect(overlay).to_contain_text("tags: [one, two")  # the offending source line
+        expect(page.locator("main")).to_contain_text("First version.")  # last good build underneath
+        save(site / "content/index.md", "---\ntitle: Home\ntags: [one, two]\n---\nRepaired.\n")
+        expect(overlay).to_have_count(0, timeout=5000)
+        expect(page.locator("main")).to_contain_text("Repaired.")
+
+
+def test_a_page_opened_while_the_build_is_broken_shows_the_overlay(page: Page, tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        save(site / "content/index.md", "---\ntitle: Home\nlayout: nope\n---\n")
+        deadline = time.monotonic() + 5
+        while not server.state.errors:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        page.goto(server.origin + "/")
+        expect(page.locator("#atoll-error-overlay")).to_contain_text("unknown layout 'nope'")
+
+
+def test_stylesheet_edits_reload_styles(page: Page, tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", {**SITE, "layouts/page.html":
+                       '<html><head><link rel="stylesheet" href="/css/extra.css"></head><body><main>{{ page.html }}</main></body></html>'})
+    with dev_server(site) as server:
+        page.goto(server.origin + "/")
+        save(site / "public/css/extra.css", "body { color: rgb(200, 0, 0); }\n")
+        expect(page.locator("body")).to_have_css("color", "rgb(200, 0, 0)", timeout=5000)
