@@ -24,11 +24,12 @@ export class UserManager {
     globalThis.addEventListener?.("storage", (event) => this._onStorage(event));
   }
 
-  /** The signed-in user or null; an expired user counts as signed out. */
+  /** The signed-in user or null; an expired user counts as signed out (and is unloaded). */
   async getUser() {
-    const user = parse(sessionStorage.getItem(keys.user));
+    const stored = sessionStorage.getItem(keys.user);
+    const user = parse(stored);
     if (user?.expires_at > Date.now() / 1000) return user;
-    sessionStorage.removeItem(keys.user);
+    if (stored !== null) await this.removeUser();
     return null;
   }
 

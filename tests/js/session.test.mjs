@@ -30,6 +30,15 @@ describe("getUser", () => {
     assert.equal(tab.sessionStorage.getItem(keys.user), null);
   });
 
+  test("an expired user raises user-unloaded once, so islands showing it clear", async () => {
+    keepUser({ profile: { sub: "u1" }, expires_at: nowSeconds() - 1 });
+    let unloaded = 0;
+    manager.events.addUserUnloaded(() => unloaded++);
+    assert.equal(await manager.getUser(), null);
+    assert.equal(await manager.getUser(), null);
+    assert.equal(unloaded, 1);
+  });
+
   test("a user without expiry, or unreadable, counts as signed out", async () => {
     keepUser({ profile: { sub: "u1" } });
     assert.equal(await manager.getUser(), null);
