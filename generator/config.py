@@ -212,7 +212,7 @@ def _parse_auth(data: Any, path: str, errors: ErrorList, line: int) -> AuthConfi
         else:
             c.fail("authority", f"'authority' must be an https URL (http only for 127.0.0.1 or localhost), got {authority!r}",
                    "use the issuer URL of your provider, e.g. https://cognito-idp.<region>.amazonaws.com/<user-pool-id>")
-        authority = authority.rstrip("/")
+        # kept exactly as written: ID tokens' `iss` must equal the issuer, trailing '/' and all
     cognito_domain = c.text("cognito_domain")
     _check_url(c, "cognito_domain", cognito_domain)
     if cognito_domain is not None:
@@ -222,8 +222,12 @@ def _parse_auth(data: Any, path: str, errors: ErrorList, line: int) -> AuthConfi
     for key in ("redirect_path", "post_login_path", "post_logout_path"):
         paths[key] = c.text(key, getattr(defaults, key))
         _check_path(c, key, paths[key])
+    if not paths["redirect_path"].endswith(("/", ".html")):
+        c.fail("redirect_path", f"'redirect_path' must end in '/' or '.html' (it becomes a page), "
+                                f"got {paths['redirect_path']!r}", "e.g. /callback/")
+    # The session cookie is only sent to the site's own origin, so the companion must live there.
     companion_url = c.text("companion_url", defaults.companion_url)
-    _check_url(c, "companion_url", companion_url, allow_path=True)
+    _check_path(c, "companion_url", companion_url)
     scope = c.text("scope", defaults.scope)
     if "openid" not in scope.split():
         c.fail("scope", f"'scope' must include 'openid', got {scope!r}")

@@ -19,8 +19,7 @@ BLOG_SECTION = "blog"
 BUILTIN_FIELDS = ("title", "description", "date", "updated", "tags", "draft",
                   "layout", "slug", "permalink", "auth")
 # Names a layout sees on `page` besides the front matter; author keys may not shadow them.
-RESERVED_FIELDS = ("url", "permalink_url", "html", "toc", "source", "section", "summary",
-                   "word_count", "reading_minutes")
+RESERVED_FIELDS = ("url", "permalink_url", "html", "toc", "source", "section")
 _SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 

@@ -8,6 +8,7 @@ const CHANGE_HEADERS = { ...JSON_HEADERS, "Content-Type": "application/json" };
 
 export function mountTodos(root, manager) {
   const endpoint = root.dataset.atollTodos || "/api/todos";
+  root.classList.add("todos"); // the theme's styles for the island
   let todos = [];
 
   const form = document.createElement("form");

@@ -86,3 +86,15 @@ def test_missing_site_yaml(tmp_path: Path) -> None:
     with pytest.raises(BuildFailed) as info:
         load_config(tmp_path)
     assert "no site.yaml" in str(info.value)
+
+
+def test_authority_is_kept_exactly_as_written() -> None:
+    c = parse_config("title: X\nauth:\n  client_id: a\n  authority: https://tenant.example.com/\n", Path("."))
+    assert c.auth is not None and c.auth.authority == "https://tenant.example.com/"
+
+
+def test_redirect_path_must_be_a_page_and_companion_same_origin() -> None:
+    errors = errors_of("title: X\nauth:\n  client_id: a\n  redirect_path: /callback\n"
+                       "  companion_url: https://api.example.com/auth/session\n")
+    assert any("'redirect_path' must end in '/' or '.html'" in e for e in errors)
+    assert any("'companion_url' must be a path on this site" in e for e in errors)

@@ -175,7 +175,9 @@ class Provider:
         self._fetch = fetch
         self._cache_args: dict[str, Any] = {
             "fetch": fetch, "clock": clock, "min_interval": min_interval, "max_age": max_age}
-        self.discovery = CachedDocument(f"{issuer}/.well-known/openid-configuration",
+        # The issuer is compared exactly (some providers' issuers end in '/'), but
+        # discovery lives at <issuer without trailing slash>/.well-known/... (OIDC Discovery §4).
+        self.discovery = CachedDocument(f"{issuer.rstrip('/')}/.well-known/openid-configuration",
                                         discovery_parser(issuer), **self._cache_args)
         self.key_sets: dict[str, CachedDocument[dict[str, jwt.PyJWK]]] = {}
         self._lock = threading.Lock()

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""Clean and warm build speed on the shared benchmark corpus.
+
+    .venv/bin/python bench/build.py N [--runs 3] [--jobs J] [--warm]
+
+Generates N pages with ../shared/bench/make_corpus.py into a site's
+content/blog/ (cached under $TMPDIR between runs), then times `atoll build`
+as a separate process, the way ../shared/bench/timebuild.py times peers:
+wall seconds, CPU seconds, peak RSS of the largest process. Prints each run
+and the medians.
+
+  clean: --no-cache into an empty output folder (the figure peers are compared on)
+  --warm: also a cached build of the unchanged site, and one after editing one page's body
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS_TOOL = REPO.parent / "shared" / "bench" / "make_corpus.py"
+ATOLL = [sys.executable, "-m", "generator"]
+
+
+def make_site(n: int) -> Path:
+    site = Path(tempfile.gettempdir()) / f"atoll-bench-site-{n}"
+    blog = site / "content" / "blog"
+    if not (blog / f"post-{n:05d}.md").exists():
+        shutil.rmtree(site, ignore_errors=True)
+        site.mkdir(parents=True)
+        subprocess.run([sys.executable, str(CORPUS_TOOL), str(blog), str(n)], check=True,
+                       stdout=subprocess.DEVNULL)
+        (site / "site.yaml").write_text("title: Bench\nbase_url: https://bench.example/\n")
+    return site
+
+
+def timed(cmd: list[str]) -> tuple[float, float, float]:
+    """(wall s, cpu s of the whole process tree, peak RSS MB of its largest process)."""
+    started = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=REPO)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"build failed: {proc.stderr.read().decode() if proc.stderr else ''}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def report(label: str, n: int, runs: list[tuple[float, float, float]]) -> None:
+    for i, (wall, cpu, mem) in enumerate(runs, 1):
+        print(f"  {label} run {i}: {wall:.2f} s wall, {cpu:.2f} s cpu, {mem:.0f} MB peak")
+    wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[1] for r in runs)
+    mem = statistics.median(r[2] for r in runs)
+    print(f"{label} {n} pages: median {wall:.2f} s wall ({n / wall:.0f} pages/s), {cpu:.2f} s cpu, "
+          f"{mem:.0f} MB peak (largest process), {len(runs)} runs", flush=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("n", type=int)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--jobs", type=int)
+    parser.add_argument("--warm", action="store_true")
+    args = parser.parse_args()
+    site = make_site(args.n)
+    out = site / "dist"
+    jobs = ["--jobs", str(args.jobs)] if args.jobs else []
+    clean = []
+    for _ in range(args.runs):
+        shutil.rmtree(out, ignore_errors=True)
+        clean.append(timed([*ATOLL, "build", "--site", str(site), "--no-cache", *jobs]))
+    report("clean", args.n, clean)
+    if args.warm:
+        shutil.rmtree(site / ".atoll", ignore_errors=True)
+        timed([*ATOLL, "build", "--site", str(site), *jobs])  # fills the cache
+        report("warm, unchanged", args.n,
+               [timed([*ATOLL, "build", "--site", str(site), *jobs]) for _ in range(args.runs)])
+        page = site / "content" / "blog" / "post-00001.md"
+        original = page.read_text()
+        edited = []
+        try:
+            for i in range(args.runs):
+                page.write_text(original + f"\nEdited paragraph {i}.\n")
+                edited.append(timed([*ATOLL, "build", "--site", str(site), *jobs]))
+        finally:
+            page.write_text(original)
+        report("warm, one page edited", args.n, edited)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
