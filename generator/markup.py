@@ -18,6 +18,7 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
+from generator import fastinline
 from generator.content import Page
 from generator.errors import SiteError
 from generator.highlight import FencedCodeExtension
@@ -76,6 +77,7 @@ class MarkupRenderer:
             extension_configs=EXTENSION_CONFIGS,
             output_format="html",
         )
+        fastinline.install(self.md)
         self._page: Page | None = None
         self._links: list[str] = []
         self._broken: list[str] = []

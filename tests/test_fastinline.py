@@ -1,0 +1,48 @@
+"""The trigger-skipping inline processor gives exactly the stock processor's output."""
+
+from __future__ import annotations
+
+import markdown
+import pytest
+
+from generator import fastinline
+from generator.markup import EXTENSION_CONFIGS, EXTENSIONS
+
+CASES = [
+    "plain words only",
+    "*em* **strong** ***both*** _u_ __uu__ ___uuu___ * not em * snake_case_word",
+    "`code` ``co`de`` \\`not code\\` \\\\`code after escaped backslash`",
+    "[link](http://x.y 'title') [ref][r] [r] ![img](a.png) ![ref img][r] ![r]\n\n[r]: http://r.example",
+    "<http://auto.link> <mail@example.com> <span>inline *html*</span> <!-- comment -->",
+    "&amp; &copy; &#169; &#xA9; & alone AT&T",
+    "line one  \nline two with hard break\nand soft",
+    "Footnote[^1] and [^missing]\n\n[^1]: The *note*.",
+    "*[HTML]: Hyper Text\n\nHTML abbr",
+    "nested [*em in link*](u) and *[link in em](u)* and `[not a link](u)`",
+    "unicode café 日本語 🚀 with *emphasis* and [링크](u)",
+    "| a | *b* |\n|---|---|\n| `c` | [d](e) |",
+    "Term *x*\n: Def [y](z)\n",
+    "{: #id } para\n\n## Heading *em* {: .cls }",
+    "<div markdown=\"1\">*inside* [html](block)</div>",
+    "\\* \\_ \\[ \\] \\! \\< \\& backslash escapes",
+    "trailing backslash \\\nand ** unbalanced * markers _ everywhere __",
+]
+
+
+def stock_and_fast() -> tuple[markdown.Markdown, markdown.Markdown]:
+    stock = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    fast = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    assert fastinline.install(fast), "Python-Markdown internals changed: the fast path is off"
+    return stock, fast
+
+
+@pytest.mark.parametrize("text", CASES)
+def test_same_output_as_stock(text: str) -> None:
+    stock, fast = stock_and_fast()
+    assert fast.convert(text) == stock.convert(text)
+
+
+def test_same_output_on_a_long_mixed_document() -> None:
+    stock, fast = stock_and_fast()
+    text = "\n\n".join(CASES * 3)
+    assert fast.reset().convert(text) == stock.reset().convert(text)
