@@ -6,6 +6,7 @@ site files (feed, sitemap, robots) -> write atomically.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -17,14 +18,14 @@ from generator.collections import (
     sort_posts,
 )
 from generator.config import SiteConfig
-from generator.content import Page, PageErrors, parse_page
-from generator.incremental import BuildState, Entry, Fingerprints, SourceRecord, digest, reusable, stat_of
+from generator.content import Page
+from generator.incremental import BuildState, Entry, Fingerprints, SourceRecord, reusable, stat_of
 from generator.errors import BuildFailed, ErrorList, SiteError
 from generator.layouts import layout_names
 from generator.output import Staging, check_output_location
 from generator.render import TAGS_URL, SiteModel, Task
 from generator.scripts import bundle, load_sources
-from generator.sources import SourceFile, decode_utf8, discover_content, discover_public
+from generator.sources import SourceFile, discover_content, discover_public
 
 Progress = Callable[[int, int], None]
 
@@ -52,48 +53,48 @@ class Plan:
 # ---------------------------------------------------------------- stages
 
 
-def read_pages(sources: Iterable[SourceFile], errors: ErrorList, state: BuildState) -> list[Page]:
+def read_pages(sources: Iterable[SourceFile], errors: ErrorList, state: BuildState,
+               jobs: int | None = None) -> list[Page]:
     """Parse every page, reusing the previous parse of files whose stat or digest is unchanged."""
-    pages: list[Page] = []
-    seen: set[str] = set()
     # A stat is trusted only for files older than this: a file saved twice within the
     # file system's timestamp granularity can keep its size and mtime ("racily clean").
     settled = time.time_ns() - 2_000_000_000
+    pages: dict[str, Page] = {}
+    todo: list[tuple[SourceFile, str | None]] = []
+    order = []
     for source in sources:
-        seen.add(source.source)
+        order.append(source.source)
         record = state.sources.get(source.source)
         try:
             st = stat_of(source.path)
-            if record is not None and record.stat == st and st[1] < settled:
-                pages.append(record.page)
-                continue
-            data = source.path.read_bytes()
         except FileNotFoundError:  # deleted since discovery; the next build will not see it
-            seen.discard(source.source)
             continue
-        except OSError as exc:
-            errors.add(SiteError(f"cannot read file: {exc.strerror}", source.source))
+        except OSError:
+            st = None
+        if record is not None and record.stat == st and st is not None and st[1] < settled:
+            pages[source.source] = record.page
+        else:
+            todo.append((source, record.digest if record is not None else None))
+    for result in parallel.read_all(todo, jobs=jobs):
+        name = result.source.source
+        if result.gone:
             continue
-        text_digest = digest(data)
-        if record is not None and record.digest == text_digest:
-            record.stat = st
-            pages.append(record.page)
+        if result.errors:
+            errors.extend(result.errors)
+            state.sources.pop(name, None)
             continue
-        try:
-            page = parse_page(source.source, source.rel, decode_utf8(data, source.source).replace("\r\n", "\n"))
-        except SiteError as exc:
-            errors.add(exc)
-            state.sources.pop(source.source, None)
-            continue
-        except PageErrors as exc:
-            errors.extend(exc.errors)
-            state.sources.pop(source.source, None)
-            continue
-        state.sources[source.source] = SourceRecord(st, text_digest, page)
-        pages.append(page)
-    for gone in set(state.sources) - seen:
+        assert result.stat is not None and result.digest is not None
+        record = state.sources.get(name)
+        if result.page is None and record is not None:  # same bytes as last time
+            record.stat = result.stat
+        elif result.page is not None:
+            state.sources[name] = SourceRecord(result.stat, result.digest, result.page)
+        pages[name] = state.sources[name].page
+        state.dirty = True
+    for gone in set(state.sources) - set(pages):
         del state.sources[gone]
-    return pages
+        state.dirty = True
+    return [pages[name] for name in order if name in pages]
 
 
 def choose_layout(page: Page, available: set[str], errors: ErrorList) -> str:
@@ -213,11 +214,12 @@ def site_files(plan: Plan, feed_html: dict[str, str]) -> dict[str, bytes]:
 # ---------------------------------------------------------------- the pipeline
 
 
-def load_site(config: SiteConfig, *, drafts: bool = False, state: BuildState | None = None) -> tuple[Plan, list[str]]:
+def load_site(config: SiteConfig, *, drafts: bool = False, state: BuildState | None = None,
+              jobs: int | None = None) -> tuple[Plan, list[str]]:
     """Read and validate everything; raise :class:`BuildFailed` listing every mistake."""
     errors = ErrorList()
     sources, notes = discover_content(config.root)
-    pages = read_pages(sources, errors, state if state is not None else BuildState())
+    pages = read_pages(sources, errors, state if state is not None else BuildState(), jobs=jobs)
     if not drafts:
         pages = [p for p in pages if not p.draft]
     plan = plan_site(config, pages, discover_public(config.root), errors)
@@ -276,7 +278,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, 
     except SiteError as exc:
         raise BuildFailed([exc]) from exc
     state, notes = cache.load(config.root) if use_cache else (BuildState(), [])
-    plan, more_notes = load_site(config, drafts=drafts, state=state)
+    plan, more_notes = load_site(config, drafts=drafts, state=state, jobs=jobs)
     old_output = out if state.output == str(out) and out.is_dir() else None
 
     staging = Staging(out)
@@ -284,19 +286,22 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, 
         rendering = render_changed(plan, state, drafts=drafts, staging=staging.path, old_output=old_output,
                                    jobs=jobs, progress=progress)
         for task in rendering.reused:
-            assert old_output is not None
-            staging.link(task.output, old_output / task.output)
+            staging.link(task.output, os.path.join(old_output or "", task.output))
         for output, data in {**plan.files, **site_files(plan, rendering.feed_html)}.items():
             staging.write(output, data)
         for output, source in plan.copies.items():
             staging.copy(output, source)
-        staging.commit()
+        sweeper = staging.commit()
     except BaseException:
         staging.discard()
         raise
+    if rendering.rendered or state.output != str(out) or state.entries.keys() != rendering.entries.keys():
+        state.dirty = True
     state.entries, state.output = rendering.entries, str(out)
-    if use_cache:
+    if use_cache and state.dirty:
         cache.save(config.root, state)
+    if sweeper is not None:
+        sweeper.join()
     return BuildReport(
         pages=len(plan.tasks), assets=len(plan.copies) + len(plan.files), output=out,
         seconds=time.perf_counter() - started, notes=tuple(notes + more_notes),

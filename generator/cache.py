@@ -46,6 +46,7 @@ def save(site_root: Path, state: BuildState) -> None:
     path = cache_path(site_root)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".state-", dir=path.parent)
+    state.dirty = False
     try:
         with os.fdopen(fd, "wb") as f:
             pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)

@@ -10,8 +10,8 @@ for ``atoll build``.
 
 from __future__ import annotations
 
-import hashlib
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +21,7 @@ from generator import __version__
 from generator.content import Page
 from generator.layouts import layout_source
 from generator.render import SiteModel, Task
+from generator.sources import text_digest
 
 STATE_FORMAT = 1
 
@@ -50,11 +51,11 @@ class BuildState:
     sources: dict[str, SourceRecord] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
     output: str | None = None  # the folder the entries describe
+    dirty: bool = False  # changed since loaded: worth saving
 
 
 def digest(text: str | bytes) -> str:
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return text_digest(text.encode("utf-8") if isinstance(text, str) else text)
 
 
 def _canonical(value: Any) -> str:
@@ -78,15 +79,21 @@ class Fingerprints:
             __version__, drafts, repr(config), model.auth_json(), sorted(model.scripts.items()),
         ]))
         self._values: dict[str, str] = {}
+        self._metas: dict[str, str] = {}
         self._by_slug = {t.slug: t for t in model.tags}
         self._index = {p.source: i for i, p in enumerate(model.pages)}
+
+    def meta(self, page: Page) -> str:
+        if page.source not in self._metas:
+            self._metas[page.source] = page_meta(page)
+        return self._metas[page.source]
 
     def _collection(self, name: str) -> str:
         m = self.model
         if name == "posts":
-            return digest("\n".join(page_meta(p) for p in m.posts))
+            return digest("\n".join(self.meta(p) for p in m.posts))
         if name == "pages":
-            return digest("\n".join(page_meta(p) for p in m.pages))
+            return digest("\n".join(self.meta(p) for p in m.pages))
         if name == "tags":
             return digest(_canonical([[t.name, t.slug, [p.source for p in t.pages]] for t in m.tags])
                           + self.value("col:posts") + self.value("col:pages"))
@@ -119,10 +126,10 @@ class Fingerprints:
             intro = m.section_index
             return digest("\n".join([f"{task.index}/{total}", intro.source if intro else "",
                                      self.page_digests.get(intro.source, "") if intro else "",
-                                     *(page_meta(p) for p in items)]))
+                                     *(self.meta(p) for p in items)]))
         if task.kind == "tag":
             tag = self._by_slug[task.tag]
-            return digest("\n".join([tag.name, *(page_meta(p) for p in tag.pages)]))
+            return digest("\n".join([tag.name, *(self.meta(p) for p in tag.pages)]))
         return ""
 
     def fingerprint(self, task: Task, deps: tuple[str, ...]) -> str:
@@ -139,7 +146,7 @@ def reusable(task: Task, entry: Entry | None, fingerprints: Fingerprints,
     if entry.fingerprint != fingerprints.fingerprint(task, entry.deps):
         return False
     try:
-        st = (old_output / task.output).stat()
+        st = os.stat(os.path.join(old_output, task.output))
     except OSError:
         return False
     return entry.stat == (st.st_size, st.st_mtime_ns)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 from generator.errors import SiteError
@@ -80,28 +81,35 @@ class Staging:
             self._made_dirs.add(parent)
         shutil.copyfile(source, target)
 
-    def link(self, output: str, existing: Path) -> None:
+    def link(self, output: str, existing: str) -> None:
         """Reuse an unchanged file of the previous output (a hard link; a copy where links fail)."""
-        target = self.path / output
+        target = os.path.join(self.path, output)
         parent = output.rpartition("/")[0]
         if parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
             self._made_dirs.add(parent)
         try:
             os.link(existing, target)
         except OSError:
             shutil.copy2(existing, target)
 
-    def commit(self) -> None:
-        """Swap the staging folder in place of the output folder."""
-        old = None
-        if self.out.exists():
-            old = Path(tempfile.mkdtemp(prefix=_staging_prefix(self.out), dir=self.out.parent))
-            os.rmdir(old)
-            os.rename(self.out, old)
+    def commit(self) -> threading.Thread | None:
+        """Swap the staging folder in place of the output folder.
+
+        The previous output is deleted by the returned (started) thread, so that
+        the caller's remaining work overlaps it; join it before exiting.
+        """
+        if not self.out.exists():
+            os.rename(self.path, self.out)
+            return None
+        old = Path(tempfile.mkdtemp(prefix=_staging_prefix(self.out), dir=self.out.parent))
+        os.rmdir(old)
+        os.rename(self.out, old)
         os.rename(self.path, self.out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        sweeper = threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True},
+                                   name="atoll-sweep", daemon=False)
+        sweeper.start()
+        return sweeper
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)

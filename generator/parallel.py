@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from generator.render import Result, SiteModel, SiteRenderer, Task
+from generator.sources import ReadResult, SourceFile, read_source
 
 # Below this many tasks, starting processes costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -60,6 +61,21 @@ def _render_range(bounds: tuple[int, int]) -> list[Result]:
             result.data = None
         results.append(result)
     return results
+
+
+def _read_chunk(items: list[tuple[SourceFile, str | None]]) -> list[ReadResult]:
+    return [read_source(source, known) for source, known in items]
+
+
+def read_all(items: Sequence[tuple[SourceFile, str | None]], *, jobs: int | None = None) -> list[ReadResult]:
+    """Read and parse pages (``(source, known digest)`` pairs), in order, on every core."""
+    jobs = jobs or default_jobs()
+    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        return _read_chunk(list(items))
+    size = max(CHUNK, -(-len(items) // (jobs * 4)))
+    chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
+    with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init) as pool:
+        return [result for chunk in pool.imap(_read_chunk, chunks) for result in chunk]
 
 
 def render_all(model: SiteModel, tasks: Sequence[Task], staging: Path, *, jobs: int | None = None,

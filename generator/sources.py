@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.content import Page, PageErrors, parse_page
 from generator.errors import SiteError
 from generator.theme import theme_dirs
 
@@ -73,9 +75,39 @@ def decode_utf8(data: bytes, source: str) -> str:
                         source, line, "save the file as UTF-8 (or move binary files to public/)") from exc
 
 
-def read_text(source: SourceFile) -> str:
+@dataclass
+class ReadResult:
+    """One content file read and parsed (or found unchanged, gone, or broken)."""
+
+    source: SourceFile
+    stat: tuple[int, int] | None = None  # (size, mtime_ns)
+    digest: str | None = None
+    page: Page | None = None  # None when unchanged (digest == the known one) or broken
+    errors: list[SiteError] = field(default_factory=list)
+    gone: bool = False  # deleted since it was discovered
+
+
+def text_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def read_source(source: SourceFile, known_digest: str | None = None) -> ReadResult:
+    """Read and parse one page; skip the parse when its bytes still have ``known_digest``."""
     try:
+        st = source.path.stat()
         data = source.path.read_bytes()
+    except FileNotFoundError:
+        return ReadResult(source, gone=True)
     except OSError as exc:
-        raise SiteError(f"cannot read file: {exc.strerror}", source.source) from exc
-    return decode_utf8(data, source.source).replace("\r\n", "\n")
+        return ReadResult(source, errors=[SiteError(f"cannot read file: {exc.strerror}", source.source)])
+    result = ReadResult(source, stat=(st.st_size, st.st_mtime_ns), digest=text_digest(data))
+    if result.digest == known_digest:
+        return result
+    try:
+        text = decode_utf8(data, source.source).replace("\r\n", "\n")
+        result.page = parse_page(source.source, source.rel, text)
+    except SiteError as exc:
+        result.errors.append(exc)
+    except PageErrors as exc:
+        result.errors.extend(exc.errors)
+    return result

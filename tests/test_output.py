@@ -44,4 +44,7 @@ def test_leftovers_of_an_interrupted_build_are_swept(tmp_path: Path) -> None:
     out = tmp_path / "dist"
     Staging(out)  # never committed nor discarded, as after a kill -9
     Staging(out).commit()
+    sweeper = Staging(out).commit()  # replaces an existing output: the old one is swept in a thread
+    assert sweeper is not None
+    sweeper.join()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
