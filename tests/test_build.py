@@ -237,7 +237,7 @@ def test_auth_config_cannot_break_out_of_its_script_block(make_site) -> None:
 
 
 def test_the_example_site_builds(tmp_path: Path) -> None:
-    result = run_atoll("build", "--site", REPO, "--out", tmp_path / "out")
+    result = run_atoll("build", "--site", REPO, "--out", tmp_path / "out", "--no-cache")
     assert result.code == 0, result.err
     assert (tmp_path / "out/todos/index.html").exists()
     assert (tmp_path / "out" / MARKER).exists()

@@ -25,7 +25,7 @@ def files(root: Path) -> dict[str, bytes]:
 
 def test_basic_site_matches_golden_output(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run_atoll("build", "--site", SITE, "--out", out)
+    result = run_atoll("build", "--site", SITE, "--out", out, "--no-cache")
     assert result.code == 0, result.err
     if os.environ.get("ATOLL_REGEN_GOLDEN"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
