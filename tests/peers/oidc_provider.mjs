@@ -1,0 +1,99 @@
+// node-oidc-provider (npm `oidc-provider` 9.x) as the certified third-party
+// OpenID Connect provider of Atoll's browser tests. Test use only.
+//
+//   node tests/peers/oidc_provider.mjs --port 4400 --site http://127.0.0.1:4321 \
+//        [--client-id atoll-peer] [--token-ttl 3600]
+//
+// (or PEER_PORT, PEER_SITE, PEER_CLIENT_ID, PEER_TOKEN_TTL in the environment).
+// Listens on 127.0.0.1 only, with the issuer http://127.0.0.1:<port>. One public
+// client: no client secret, authorization code only, PKCE required, the site's
+// exact callback `<site>/callback/`, sign-out back to `<site>/`. devInteractions
+// gives a login form (fields `login`, `password`: any login is accepted) and a
+// consent page. A fresh RS256 key with a random `kid` every run, so no key
+// cache survives a restart by accident. Prints one line `ready <issuer>` on
+// stdout when it listens; logs each request on stderr.
+
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { parseArgs } from "node:util";
+
+import Provider from "oidc-provider";
+
+const { values: args } = parseArgs({
+  options: {
+    port: { type: "string", default: process.env.PEER_PORT },
+    site: { type: "string", default: process.env.PEER_SITE },
+    "client-id": { type: "string", default: process.env.PEER_CLIENT_ID ?? "atoll-peer" },
+    "token-ttl": { type: "string", default: process.env.PEER_TOKEN_TTL ?? "3600" },
+  },
+});
+
+const port = Number(args.port);
+const ttl = Number(args["token-ttl"]);
+if (!Number.isInteger(port) || port <= 0 || !args.site || !(ttl > 0)) {
+  console.error("usage: node oidc_provider.mjs --port PORT --site http://127.0.0.1:SITE_PORT [--client-id ID] [--token-ttl SECONDS]");
+  process.exit(2);
+}
+const site = new URL(args.site).origin;
+const issuer = `http://127.0.0.1:${port}`;
+
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const signingKey = { ...privateKey.export({ format: "jwk" }), kid: randomBytes(12).toString("base64url"), alg: "RS256", use: "sig" };
+
+// Accounts: whatever login the dev form is given; the claims say who it is.
+const accounts = {
+  async findAccount(ctx, sub) {
+    return {
+      accountId: sub,
+      async claims() {
+        return { sub, name: `Peer ${sub}`, preferred_username: sub, email: `${sub}@peer.example`, email_verified: true };
+      },
+    };
+  },
+};
+
+const provider = new Provider(issuer, {
+  clients: [
+    {
+      client_id: args["client-id"],
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code"],
+      response_types: ["code"],
+      redirect_uris: [`${site}/callback/`],
+      post_logout_redirect_uris: [`${site}/`],
+    },
+  ],
+  jwks: { keys: [signingKey] },
+  cookies: { keys: [randomBytes(32).toString("base64url")] },
+  pkce: { required: () => true },
+  features: {
+    devInteractions: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+  },
+  // Name and email in the ID token itself, as Cognito does.
+  conformIdTokenClaims: false,
+  claims: {
+    openid: ["sub"],
+    email: ["email", "email_verified"],
+    profile: ["name", "preferred_username"],
+  },
+  clientBasedCORS: (ctx, origin) => origin === site,
+  ttl: { AccessToken: ttl, IdToken: ttl },
+  findAccount: accounts.findAccount,
+});
+
+provider.use(async (ctx, next) => {
+  await next();
+  console.error(`${ctx.method} ${ctx.path} ${ctx.status}`);
+});
+
+const server = provider.listen(port, "127.0.0.1", () => {
+  console.log(`ready ${issuer}`);
+});
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    server.close();
+    server.closeAllConnections?.();
+    process.exit(0);
+  });
+}
