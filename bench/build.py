@@ -21,25 +21,12 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CORPUS_TOOL = REPO.parent / "shared" / "bench" / "make_corpus.py"
+from corpus import REPO, make_site
+
 ATOLL = [sys.executable, "-m", "generator"]
-
-
-def make_site(n: int) -> Path:
-    site = Path(tempfile.gettempdir()) / f"atoll-bench-site-{n}"
-    blog = site / "content" / "blog"
-    if not (blog / f"post-{n:05d}.md").exists():
-        shutil.rmtree(site, ignore_errors=True)
-        site.mkdir(parents=True)
-        subprocess.run([sys.executable, str(CORPUS_TOOL), str(blog), str(n)], check=True,
-                       stdout=subprocess.DEVNULL)
-        (site / "site.yaml").write_text("title: Bench\nbase_url: https://bench.example/\n")
-    return site
 
 
 def timed(cmd: list[str]) -> tuple[float, float, float]:

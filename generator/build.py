@@ -19,7 +19,7 @@ from generator.collections import (
 )
 from generator.config import SiteConfig
 from generator.content import Page
-from generator.incremental import BuildState, Entry, Fingerprints, SourceRecord, reusable, stat_of
+from generator.incremental import BuildState, Entry, Fingerprints, ReuseCheck, SourceRecord, stat_of
 from generator.errors import BuildFailed, ErrorList, SiteError
 from generator.layouts import layout_names
 from generator.output import Staging, check_output_location
@@ -54,8 +54,11 @@ class Plan:
 
 
 def read_pages(sources: Iterable[SourceFile], errors: ErrorList, state: BuildState,
-               jobs: int | None = None) -> list[Page]:
-    """Parse every page, reusing the previous parse of files whose stat or digest is unchanged."""
+               jobs: int | None = None, maybe_changed: set[str] | None = None) -> list[Page]:
+    """Parse every page, reusing the previous parse of files whose stat or digest is unchanged.
+
+    With ``maybe_changed`` (from a file watcher), only those sources are looked at again.
+    """
     # A stat is trusted only for files older than this: a file saved twice within the
     # file system's timestamp granularity can keep its size and mtime ("racily clean").
     settled = time.time_ns() - 2_000_000_000
@@ -65,6 +68,9 @@ def read_pages(sources: Iterable[SourceFile], errors: ErrorList, state: BuildSta
     for source in sources:
         order.append(source.source)
         record = state.sources.get(source.source)
+        if record is not None and maybe_changed is not None and source.source not in maybe_changed:
+            pages[source.source] = record.page
+            continue
         try:
             st = stat_of(source.path)
         except FileNotFoundError:  # deleted since discovery; the next build will not see it
@@ -178,7 +184,7 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile], e
         if f.rel in claims:
             errors.add(SiteError(f"this file and {claims[f.rel]} would both be written to {f.rel}",
                                  f.source, None, "rename or move one of them"))
-        copies[f.rel] = f.path
+        copies[f.rel] = Path(f.path)
     if "robots.txt" in public_names:
         claims["robots.txt"] = "public/robots.txt"
 
@@ -214,12 +220,26 @@ def site_files(plan: Plan, feed_html: dict[str, str]) -> dict[str, bytes]:
 # ---------------------------------------------------------------- the pipeline
 
 
+@dataclass(frozen=True)
+class KnownSources:
+    """Content files already discovered (by a watcher's bookkeeping), and which may have changed."""
+
+    sources: list[SourceFile]
+    notes: list[str]
+    maybe_changed: set[str]
+
+
 def load_site(config: SiteConfig, *, drafts: bool = False, state: BuildState | None = None,
-              jobs: int | None = None) -> tuple[Plan, list[str]]:
+              jobs: int | None = None, known: KnownSources | None = None) -> tuple[Plan, list[str]]:
     """Read and validate everything; raise :class:`BuildFailed` listing every mistake."""
     errors = ErrorList()
-    sources, notes = discover_content(config.root)
-    pages = read_pages(sources, errors, state if state is not None else BuildState(), jobs=jobs)
+    if known is None:
+        sources, notes = discover_content(config.root)
+        maybe_changed = None
+    else:
+        sources, notes, maybe_changed = known.sources, known.notes, known.maybe_changed
+    pages = read_pages(sources, errors, state if state is not None else BuildState(), jobs=jobs,
+                       maybe_changed=maybe_changed)
     if not drafts:
         pages = [p for p in pages if not p.draft]
     plan = plan_site(config, pages, discover_public(config.root), errors)
@@ -238,16 +258,23 @@ class Rendering:
 
 
 def render_changed(plan: Plan, state: BuildState, *, drafts: bool, staging: Path, old_output: Path | None,
-                   jobs: int | None = None, progress: Progress | None = None) -> Rendering:
-    """Render into ``staging`` every task whose inputs changed since ``state`` was recorded."""
+                   jobs: int | None = None, progress: Progress | None = None,
+                   check_files: bool = True) -> Rendering:
+    """Render into ``staging`` every task whose inputs changed since ``state`` was recorded.
+
+    ``check_files`` also re-renders outputs whose file in ``old_output`` was
+    changed or deleted by hand since (``atoll build``; the dev server owns its folder).
+    """
     model = plan.model
     fingerprints = Fingerprints(model, {s: r.digest for s, r in state.sources.items()}, drafts)
+    check = ReuseCheck(state, fingerprints)
     feed_outputs = {p.output for p in model.posts if p.source in model.feed_sources}
     todo, reused = [], []
+    keys = {}
     for task in plan.tasks:
-        entry = state.entries.get(task.output)
-        ok = reusable(task, entry, fingerprints, old_output)
-        if ok and task.output in feed_outputs and entry is not None and entry.html is None:
+        keys[task.output] = key = fingerprints.task_key(task)
+        ok = check.reusable(task, key, old_output, check_file=check_files)
+        if ok and task.output in feed_outputs and state.entries[task.output].html is None:
             ok = False  # newly in the feed: its HTML is needed
         (reused if ok else todo).append(task)
     results = parallel.render_all(model, todo, staging, jobs=jobs, progress=progress)
@@ -256,8 +283,11 @@ def render_changed(plan: Plan, state: BuildState, *, drafts: bool, staging: Path
         raise BuildFailed(errors)
     entries = {t.output: state.entries[t.output] for t in reused}
     for task, result in zip(todo, results, strict=True):
-        entries[task.output] = Entry(fingerprints.fingerprint(task, result.deps), result.deps,
+        entries[task.output] = Entry(fingerprints.fingerprint(task, result.deps), result.deps, keys[task.output],
                                      stat_of(staging / task.output), result.html)
+    if todo or entries.keys() != state.entries.keys():
+        state.dirty = True
+    check.record(entries)
     feed_html = {model.pages[t.index].source: entries[t.output].html or ""
                  for t in plan.tasks if t.output in feed_outputs}
     return Rendering(todo, reused, entries, feed_html)
@@ -295,9 +325,9 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, 
     except BaseException:
         staging.discard()
         raise
-    if rendering.rendered or state.output != str(out) or state.entries.keys() != rendering.entries.keys():
+    if state.output != str(out):
         state.dirty = True
-    state.entries, state.output = rendering.entries, str(out)
+    state.output = str(out)
     if use_cache and state.dirty:
         cache.save(config.root, state)
     if sweeper is not None:

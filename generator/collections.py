@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
 from generator.config import SiteConfig
@@ -19,6 +20,7 @@ from generator.content import BLOG_SECTION, Page
 FEED_ENTRIES = 20
 
 
+@lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
     """``"Static Sites & C++"`` -> ``"static-sites-c"``; non-ASCII letters are kept."""
     text = unicodedata.normalize("NFKC", text).lower()

@@ -7,8 +7,10 @@ Everything here is pure: it takes text and returns data or raises
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from generator import yamlmarks
@@ -52,6 +54,13 @@ class Page:
     auth: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # front matter key -> file line
+
+    @cached_property
+    def meta(self) -> str:
+        """What listings and collections show of this page (not its body), as one string."""
+        return json.dumps([self.source, self.url, self.title, self.description, self.date, self.updated,
+                           self.tags, self.draft, self.layout, self.auth, self.extra],
+                          sort_keys=True, default=str, ensure_ascii=False)
 
     @property
     def section(self) -> str:

@@ -19,12 +19,21 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.build import load_site, render_changed, site_files
+from generator.build import KnownSources, load_site, render_changed, site_files
 from generator.config import SiteConfig, load_config
 from generator.incremental import BuildState
 from generator.output import MARKER, MARKER_TEXT
+from generator.sources import CONTENT, SourceFile, discover_content
 
 Configure = Callable[[SiteConfig], SiteConfig]
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What a file watcher saw since the last rebuild (site-relative posix paths)."""
+
+    paths: frozenset[str]
+    rescan: bool = False  # folders moved or created: discover content/ again
 
 
 @dataclass(frozen=True)
@@ -55,22 +64,43 @@ class LiveBuilder:
         self.state = BuildState()
         self.files: set[str] = set()  # every file this builder has written into `out`
         self.lock = threading.Lock()
+        self._sources: dict[str, SourceFile] | None = None  # content files, as of the last scan
+        self._notes: list[str] = []
 
-    def rebuild(self) -> Rebuild:
-        """One rebuild; raises :class:`~generator.errors.BuildFailed` (and changes nothing) on author errors."""
+    def rebuild(self, changes: Changes | None = None) -> Rebuild:
+        """One rebuild; raises :class:`~generator.errors.BuildFailed` (and changes nothing) on author errors.
+
+        With ``changes`` from a watcher, only the content files named there are
+        looked at again; without, every file is (stat first, then bytes).
+        """
         with self.lock:
-            return self._rebuild()
+            return self._rebuild(changes)
 
-    def _rebuild(self) -> Rebuild:
+    def _known_sources(self, changes: Changes | None) -> KnownSources:
+        if changes is None or changes.rescan or self._sources is None:
+            sources, notes = discover_content(self.site_root)
+            self._sources, self._notes = {s.source: s for s in sources}, notes
+            return KnownSources(sources, notes, {s.source for s in sources})
+        changed = {p for p in changes.paths if p.startswith(f"{CONTENT}/") and p.endswith(".md")}
+        for name in changed:
+            path = self.site_root / name
+            if path.is_file():
+                self._sources[name] = SourceFile(name, name[len(CONTENT) + 1:], str(path))
+            else:
+                self._sources.pop(name, None)
+        ordered = sorted(self._sources.values(), key=lambda s: s.rel)
+        return KnownSources(ordered, self._notes, changed)
+
+    def _rebuild(self, changes: Changes | None) -> Rebuild:
         started = time.perf_counter()
         config = self.configure(load_config(self.site_root))
-        plan, _ = load_site(config, drafts=self.drafts, state=self.state)
+        plan, _ = load_site(config, drafts=self.drafts, state=self.state, known=self._known_sources(changes))
         self.out.mkdir(parents=True, exist_ok=True)
         old_output = self.out if self.state.output == str(self.out) else None
         scratch = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.atoll-render-", dir=self.out.parent))
         try:
             rendering = render_changed(plan, self.state, drafts=self.drafts, staging=scratch,
-                                       old_output=old_output, jobs=self.jobs)
+                                       old_output=old_output, jobs=self.jobs, check_files=False)
             changed = [task.output for task in rendering.rendered]
             for output in changed:
                 target = self.out / output
@@ -96,7 +126,7 @@ class LiveBuilder:
             self._prune(self.out / stale)
             changed.append(stale)
         self.files = wanted
-        self.state.entries, self.state.output = rendering.entries, str(self.out)
+        self.state.output = str(self.out)
         return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
                        seconds=time.perf_counter() - started)
 

@@ -25,7 +25,7 @@ import tornado.httpserver
 import tornado.ioloop
 
 from generator.config import SiteConfig, load_config
-from generator.devbuild import LiveBuilder
+from generator.devbuild import Changes, LiveBuilder
 from generator.devhttp import DevState, make_app
 from generator.errors import BuildFailed, SiteError
 from generator.watch import Watcher
@@ -201,10 +201,10 @@ class DevServer:
         else:
             self.state.errors = payload
 
-    def _rebuild_in_thread(self) -> None:
+    def _rebuild_in_thread(self, changes: Changes) -> None:
         """Called by the watcher (its own thread) after each quiet burst of changes."""
         try:
-            result = self.builder.rebuild()
+            result = self.builder.rebuild(changes)
         except BuildFailed as exc:
             self._report_failure(exc)
             return

@@ -19,21 +19,21 @@ PUBLIC = "public"
 class SourceFile:
     source: str  # relative to the site folder, e.g. "content/blog/hello.md"
     rel: str  # relative to its top folder, e.g. "blog/hello.md"
-    path: Path
+    path: str  # a plain string: pathlib's overhead shows on 10,000-page sites
 
 
-def _walk(top: Path, *, keep_hidden: tuple[str, ...] = ()) -> list[tuple[str, Path]]:
+def _walk(top: Path, *, keep_hidden: tuple[str, ...] = ()) -> list[tuple[str, str]]:
     """Files under ``top`` as (relative posix path, path), sorted, skipping dot-files."""
-    found: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(top):
+    found: list[tuple[str, str]] = []
+    root = str(top)
+    for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") or d in keep_hidden)
-        base = Path(dirpath)
-        rel_dir = base.relative_to(top).as_posix()
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
         for name in filenames:
             if name.startswith("."):
                 continue
             rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            found.append((rel, base / name))
+            found.append((rel, os.path.join(dirpath, name)))
     found.sort()
     return found
 
@@ -94,8 +94,9 @@ def text_digest(data: bytes) -> str:
 def read_source(source: SourceFile, known_digest: str | None = None) -> ReadResult:
     """Read and parse one page; skip the parse when its bytes still have ``known_digest``."""
     try:
-        st = source.path.stat()
-        data = source.path.read_bytes()
+        with open(source.path, "rb") as f:
+            st = os.fstat(f.fileno())
+            data = f.read()
     except FileNotFoundError:
         return ReadResult(source, gone=True)
     except OSError as exc:

@@ -16,26 +16,30 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from generator.devbuild import Changes
+
 WATCHED = ("content", "layouts", "scripts", "public")
 CONFIG = "site.yaml"
 QUIET = 0.03  # seconds without events before a rebuild starts
 MAX_WAIT = 0.3  # ...but never wait longer than this after the first event
 
 
-def is_relevant(site_root: Path, path: str) -> bool:
-    """Whether a changed path belongs to the site's sources (not editor droppings)."""
+def relevant(site_root: Path, path: str) -> str | None:
+    """The site-relative path of a changed source file, or None (editor droppings, output...)."""
     try:
         rel = Path(path).resolve().relative_to(site_root)
     except ValueError:
-        return False
+        return None
     if not rel.parts:
-        return False
+        return None
     name = rel.parts[-1]
     if name.startswith(".#") or name.endswith(("~", ".swp", ".swx", ".tmp")) or name == "4913":
-        return False
+        return None
     if rel.parts == (CONFIG,):
-        return True
-    return rel.parts[0] in WATCHED and not any(part.startswith(".") for part in rel.parts)
+        return CONFIG
+    if rel.parts[0] in WATCHED and not any(part.startswith(".") for part in rel.parts):
+        return rel.as_posix()
+    return None
 
 
 class _Handler(FileSystemEventHandler):
@@ -47,21 +51,27 @@ class _Handler(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type in ("created", "moved"):
             self.watcher.watch_new_folder(Path(str(getattr(event, "dest_path", "") or event.src_path)))
-        paths = [event.src_path, getattr(event, "dest_path", "") or ""]
-        if any(p and is_relevant(self.watcher.site_root, str(p)) for p in paths):
-            self.watcher.poke()
+        paths = [str(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
+        found = [rel for rel in (relevant(self.watcher.site_root, p) for p in paths) if rel]
+        if found:
+            # a folder created, deleted or moved changes which files exist below it
+            rescan = event.is_directory and event.event_type in ("created", "deleted", "moved")
+            self.watcher.poke(found, rescan=rescan)
 
 
 class Watcher:
-    """Calls ``on_change()`` (in its own thread) after each quiet burst of source changes."""
+    """Calls ``on_change(changes)`` (in its own thread) after each quiet burst of source changes."""
 
-    def __init__(self, site_root: Path, on_change: Callable[[], None]) -> None:
+    def __init__(self, site_root: Path, on_change: Callable[[Changes], None]) -> None:
         self.site_root = site_root.resolve()
         self.on_change = on_change
         self._observer = Observer()
         self._pending = threading.Event()
         self._last_event = 0.0
         self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._paths: set[str] = set()
+        self._rescan = False
         self._thread = threading.Thread(target=self._run, name="atoll-rebuild", daemon=True)
 
     def start(self) -> None:
@@ -89,7 +99,10 @@ class Watcher:
         self._observer.join(timeout=5)
         self._thread.join(timeout=5)
 
-    def poke(self) -> None:
+    def poke(self, paths: list[str], *, rescan: bool = False) -> None:
+        with self._lock:
+            self._paths.update(paths)
+            self._rescan = self._rescan or rescan
         self._last_event = time.monotonic()
         self._pending.set()
 
@@ -101,5 +114,8 @@ class Watcher:
             first = time.monotonic()
             while time.monotonic() - self._last_event < QUIET and time.monotonic() - first < MAX_WAIT:
                 time.sleep(QUIET / 3)
-            self._pending.clear()  # events from here on ask for one more rebuild
-            self.on_change()
+            with self._lock:
+                self._pending.clear()  # events from here on ask for one more rebuild
+                changes = Changes(frozenset(self._paths), self._rescan)
+                self._paths, self._rescan = set(), False
+            self.on_change(changes)

@@ -18,7 +18,7 @@ import pytest
 from sitekit import run_atoll, write_files
 
 from generator import cache
-from generator.devbuild import LiveBuilder
+from generator.devbuild import Changes, LiveBuilder
 from generator.errors import BuildFailed
 
 SITE = {
@@ -137,15 +137,24 @@ class Editor:
         return action
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_live_builder_matches_clean_build_after_random_edits(tmp_path: Path, seed: int) -> None:
+def snapshot(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in site.rglob("*")
+            if p.is_file() and ".atoll" not in p.parts and "dist" not in p.parts}
+
+
+@pytest.mark.parametrize("watched", [False, True], ids=["rescan", "watcher-hints"])
+@pytest.mark.parametrize("seed", range(5))
+def test_live_builder_matches_clean_build_after_random_edits(tmp_path: Path, seed: int, watched: bool) -> None:
     site = write_files(tmp_path / "site", SITE)
     builder = LiveBuilder(site, tmp_path / "live")
     builder.rebuild()
     editor = Editor(site, random.Random(seed))
     for step in range(12):
+        before = snapshot(site)
         action = editor.act()
-        builder.rebuild()
+        after = snapshot(site)
+        changed = frozenset(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+        builder.rebuild(Changes(changed) if watched else None)
         assert tree(tmp_path / "live") == clean_build(site, tmp_path / f"clean{step}"), \
             f"seed {seed}, step {step}: after {action!r}"
 
