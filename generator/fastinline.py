@@ -41,11 +41,14 @@ TRIGGERS: dict[str, tuple[str, str]] = {
 TRIGGERS_ALT = {"em_strong": ("DelimiterProcessor", "*_")}
 
 
-class TriggeredInlineProcessor(InlineProcessor):
-    _triggers: list[str | None] | None = None
+ALL_TRIGGERS = frozenset("".join(chars for _, chars in [*TRIGGERS.values(), *TRIGGERS_ALT.values()]))
 
-    def _trigger_table(self) -> list[str | None]:
-        table: list[str | None] = [None] * len(self.inlinePatterns)
+
+class TriggeredInlineProcessor(InlineProcessor):
+    _triggers: list[frozenset[str] | None] | None = None
+
+    def _trigger_table(self) -> list[frozenset[str] | None]:
+        table: list[frozenset[str] | None] = [None] * len(self.inlinePatterns)
         for name in set(TRIGGERS) | set(TRIGGERS_ALT):
             if name not in self.inlinePatterns:
                 continue
@@ -53,7 +56,7 @@ class TriggeredInlineProcessor(InlineProcessor):
             kind = type(self.inlinePatterns[index]).__name__
             for known in (TRIGGERS.get(name), TRIGGERS_ALT.get(name)):
                 if known is not None and known[0] == kind:
-                    table[index] = known[1]
+                    table[index] = frozenset(known[1])
         return table
 
     def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
@@ -63,13 +66,17 @@ class TriggeredInlineProcessor(InlineProcessor):
         if self._triggers is None:
             self._triggers = self._trigger_table()
         triggers = self._triggers
+        # Matches only ever replace text by placeholders (\x02…\x03, no trigger characters),
+        # so the characters present now are a superset of those present later: checking
+        # against this one set can skip a pattern only when trying it would fail.
+        present = {c for c in ALL_TRIGGERS if c in data}
         patterns = self.inlinePatterns
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
         start = 0
         count = len(patterns)
         while patternIndex < count:
             chars = triggers[patternIndex]
-            if chars is not None and not any(c in data for c in chars):
+            if chars is not None and chars.isdisjoint(present):
                 patternIndex += 1
                 start = 0  # as a failed try of the pattern would have left it
                 continue
