@@ -65,29 +65,25 @@ class Staging:
                 if (entry / MARKER).exists() or not any(entry.iterdir()):
                     shutil.rmtree(entry, ignore_errors=True)
 
-    def write(self, output: str, data: bytes) -> None:
-        target = self.path / output
-        parent = output.rpartition("/")[0]
-        if parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(parent)
-        target.write_bytes(data)
-
-    def copy(self, output: str, source: Path) -> None:
-        target = self.path / output
-        parent = output.rpartition("/")[0]
-        if parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(parent)
-        shutil.copyfile(source, target)
-
-    def link(self, output: str, existing: str) -> None:
-        """Reuse an unchanged file of the previous output (a hard link; a copy where links fail)."""
+    def _target(self, output: str) -> str:
+        """The staging path for ``output``, its folder made (once per folder)."""
         target = os.path.join(self.path, output)
         parent = output.rpartition("/")[0]
         if parent not in self._made_dirs:
             os.makedirs(os.path.dirname(target), exist_ok=True)
             self._made_dirs.add(parent)
+        return target
+
+    def write(self, output: str, data: bytes) -> None:
+        with open(self._target(output), "wb") as f:
+            f.write(data)
+
+    def copy(self, output: str, source: Path) -> None:
+        shutil.copyfile(source, self._target(output))
+
+    def link(self, output: str, existing: str) -> None:
+        """Reuse an unchanged file of the previous output (a hard link; a copy where links fail)."""
+        target = self._target(output)
         try:
             os.link(existing, target)
         except OSError:

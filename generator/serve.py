@@ -25,7 +25,7 @@ import tornado.httpserver
 import tornado.ioloop
 
 from generator.config import SiteConfig, load_config
-from generator.devbuild import Changes, LiveBuilder
+from generator.devbuild import Changes, LiveBuilder, Rebuild
 from generator.devhttp import DevState, make_app
 from generator.errors import BuildFailed, SiteError
 from generator.watch import Watcher
@@ -181,15 +181,9 @@ class DevServer:
 
     def _initial_build(self) -> None:
         started = time.perf_counter()
-        try:
-            result = self.builder.rebuild()
-        except BuildFailed as exc:
-            self._report_failure(exc)
-            return
-        except SiteError as exc:
-            self._report_failure(BuildFailed([exc]))
-            return
-        self.say(f"Built {result.total} pages in {time.perf_counter() - started:.2f} s")
+        result = self._try_rebuild(None)
+        if result is not None:
+            self.say(f"Built {result.total} pages in {time.perf_counter() - started:.2f} s")
 
     # ------------------------------------------------------------ rebuilds
 
@@ -201,19 +195,23 @@ class DevServer:
         else:
             self.state.errors = payload
 
-    def _rebuild_in_thread(self, changes: Changes) -> None:
-        """Called by the watcher (its own thread) after each quiet burst of changes."""
+    def _try_rebuild(self, changes: Changes | None) -> Rebuild | None:
+        """A rebuild, or None after reporting why it failed; never raises."""
         try:
-            result = self.builder.rebuild(changes)
+            return self.builder.rebuild(changes)
         except BuildFailed as exc:
             self._report_failure(exc)
-            return
         except SiteError as exc:
             self._report_failure(BuildFailed([exc]))
-            return
         except Exception as exc:  # noqa: BLE001 - a bug must not take the author's server down
             self.say(f"atoll serve: internal error during rebuild ({type(exc).__name__}: {exc}); "
                      "still serving the last good build")
+        return None
+
+    def _rebuild_in_thread(self, changes: Changes) -> None:
+        """Called by the watcher (its own thread) after each quiet burst of changes."""
+        result = self._try_rebuild(changes)
+        if result is None:
             return
         if result.changed or self.state.errors:
             self.say(f"Rebuilt {result.rendered} of {result.total} pages in {result.seconds * 1000:.0f} ms")

@@ -102,8 +102,9 @@ def test_served_output_equals_a_clean_build(tmp_path: Path) -> None:
     with dev_server(site) as server:
         (site / "content/blog/second.md").write_text("---\ntitle: Second\ndate: 2026-02-01\ntags: [x]\n---\nTwo.\n")
         wait_for(lambda: get(server.origin + "/tags/x/")[0] == 200)
-        served = {p.relative_to(server.builder.out).as_posix(): p.read_bytes()
-                  for p in server.builder.out.rglob("*") if p.is_file()}
+        with server.builder.lock:  # held by a rebuild until its last file is written
+            served = {p.relative_to(server.builder.out).as_posix(): p.read_bytes()
+                      for p in server.builder.out.rglob("*") if p.is_file()}
     result = run_atoll("build", "--site", site, "--drafts", "--no-cache", "--out", tmp_path / "clean",
                        "--base-url", server.origin + "/")
     assert result.code == 0, result.err
