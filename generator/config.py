@@ -339,14 +339,18 @@ def parse_config(text: str, root: Path) -> SiteConfig:
 
 
 def load_config(site_dir: Path) -> SiteConfig:
-    """Read ``site_dir/site.yaml``."""
+    """Read ``site_dir/site.yaml``; a folder with content/ but no site.yaml gets the defaults
+    (titled after the folder), like zero-config tools."""
     path = site_dir / CONFIG_NAME
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
+        if (site_dir / "content").is_dir():
+            title = site_dir.resolve().name.replace("-", " ").replace("_", " ").title() or "Site"
+            return SiteConfig(root=site_dir.resolve(), title=title)
         raise BuildFailed([SiteError(
             f"no {CONFIG_NAME} in {site_dir}", CONFIG_NAME, None,
-            "run `atoll new DIR` to start a site, or pass --site DIR",
+            "run `atoll new DIR` to start a site, or pass --site DIR (a folder holding site.yaml or content/)",
         )]) from exc
     except UnicodeDecodeError as exc:
         raise BuildFailed([SiteError("file is not UTF-8 text", CONFIG_NAME, None)]) from exc

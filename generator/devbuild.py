@@ -16,14 +16,16 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.build import KnownSources, load_site, render_changed, site_files
+from generator.build import KnownSources, Plan, load_site, render_changed, site_files
 from generator.config import SiteConfig, load_config
-from generator.incremental import BuildState
+from generator.errors import BuildFailed
+from generator.incremental import BuildState, Entry, Fingerprints, SourceRecord, stat_of
+from generator.render import SiteRenderer, Task
 from generator.output import MARKER, MARKER_TEXT
-from generator.sources import CONTENT, SourceFile, discover_content
+from generator.sources import CONTENT, ReadResult, SourceFile, discover_content, read_source
 
 Configure = Callable[[SiteConfig], SiteConfig]
 
@@ -66,6 +68,11 @@ class LiveBuilder:
         self.lock = threading.Lock()
         self._sources: dict[str, SourceFile] | None = None  # content files, as of the last scan
         self._notes: list[str] = []
+        # What the last full rebuild planned, for the fast path of body-only edits
+        self._plan: Plan | None = None
+        self._page_tasks: dict[str, Task] = {}
+        self._feed_html: dict[str, str] = {}
+        self._renderer: SiteRenderer | None = None
 
     def rebuild(self, changes: Changes | None = None) -> Rebuild:
         """One rebuild; raises :class:`~generator.errors.BuildFailed` (and changes nothing) on author errors.
@@ -74,7 +81,69 @@ class LiveBuilder:
         looked at again; without, every file is (stat first, then bytes).
         """
         with self.lock:
-            return self._rebuild(changes)
+            fast = self._body_edit(changes)
+            return fast if fast is not None else self._rebuild(changes)
+
+    def _body_edit(self, changes: Changes | None) -> Rebuild | None:
+        """The common case, fast: only the bodies of existing pages changed.
+
+        Their titles, dates, tags, URLs... (``Page.meta``) are as before, so no
+        listing, tag page, sitemap or link elsewhere can differ: only these pages
+        (and the feed, if they are in it) are rendered again, with the machinery
+        of the previous rebuild. Anything else returns None: the full path decides.
+        """
+        started = time.perf_counter()
+        plan = self._plan
+        if changes is None or changes.rescan or plan is None or self._sources is None or not changes.paths:
+            return None
+        model = plan.model
+        intro = model.section_index.source if model.section_index else None
+        if any(name not in self._page_tasks or name == intro for name in changes.paths):
+            return None
+        edited: dict[str, ReadResult] = {}
+        for name in changes.paths:
+            result = read_source(self._sources[name])
+            old = model.pages[self._page_tasks[name].index]
+            if result.page is None or result.page.meta != old.meta:
+                return None  # gone, broken or re-described: the full path handles and reports it
+            if result.page.body != old.body:
+                edited[name] = result
+        pages = list(model.pages)
+        for name, result in edited.items():
+            pages[self._page_tasks[name].index] = result.page  # type: ignore[assignment]
+        model = replace(model, pages=tuple(pages))
+        if self._renderer is None:
+            self._renderer = SiteRenderer(model)
+        self._renderer.model = model  # views of other pages stay valid: their metadata is unchanged
+        tasks = [self._page_tasks[name] for name in sorted(edited)]
+        results = [self._renderer.render(task) for task in tasks]
+        errors = [e for r in results for e in r.errors]
+        if errors:
+            raise BuildFailed(errors)
+        for name, result in edited.items():
+            assert result.stat is not None and result.digest is not None and result.page is not None
+            self.state.sources[name] = SourceRecord(result.stat, result.digest, result.page)
+        fingerprints = Fingerprints(model, {n: r.digest for n, r in self.state.sources.items()}, self.drafts)
+        changed = []
+        for task, result in zip(tasks, results, strict=True):
+            assert result.data is not None
+            self._write(task.output, result.data)
+            changed.append(task.output)
+            self.state.entries[task.output] = Entry(
+                fingerprints.fingerprint(task, result.deps), result.deps, fingerprints.task_key(task),
+                stat_of(self.out / task.output), result.html)
+            for dep in result.deps:
+                self.state.dep_values.setdefault(dep, fingerprints.value(dep))
+            if result.html is not None:
+                self._feed_html[model.pages[task.index].source] = result.html
+        self._plan = replace(plan, model=model)
+        if any(name in model.feed_sources for name in edited):
+            feed = site_files(self._plan, self._feed_html)["feed.xml"]
+            if not _same_bytes(self.out / "feed.xml", feed):
+                self._write("feed.xml", feed)
+                changed.append("feed.xml")
+        return Rebuild(rendered=len(tasks), total=len(plan.tasks), changed=tuple(changed),
+                       seconds=time.perf_counter() - started)
 
     def _known_sources(self, changes: Changes | None) -> KnownSources:
         if changes is None or changes.rescan or self._sources is None:
@@ -127,6 +196,8 @@ class LiveBuilder:
             changed.append(stale)
         self.files = wanted
         self.state.output = str(self.out)
+        self._plan, self._feed_html, self._renderer = plan, dict(rendering.feed_html), None
+        self._page_tasks = {plan.model.pages[t.index].source: t for t in plan.tasks if t.kind == "page"}
         return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
                        seconds=time.perf_counter() - started)
 

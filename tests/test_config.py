@@ -98,3 +98,9 @@ def test_redirect_path_must_be_a_page_and_companion_same_origin() -> None:
                        "  companion_url: https://api.example.com/auth/session\n")
     assert any("'redirect_path' must end in '/' or '.html'" in e for e in errors)
     assert any("'companion_url' must be a path on this site" in e for e in errors)
+
+
+def test_a_content_folder_without_site_yaml_gets_the_defaults(tmp_path: Path) -> None:
+    (tmp_path / "my-notes" / "content").mkdir(parents=True)
+    config = load_config(tmp_path / "my-notes")
+    assert config.title == "My Notes" and config.auth is None and config.output == "dist"

@@ -262,3 +262,29 @@ def test_no_cache_and_clean(tmp_path: Path) -> None:
     assert no_cache.code == 0 and " unchanged)" not in no_cache.out
     cleaned = run_atoll("clean", "--site", site)
     assert cleaned.code == 0 and not (site / "dist").exists() and not cache.cache_path(site).exists()
+
+
+def test_body_edits_take_the_fast_path_and_match_a_clean_build(tmp_path: Path, monkeypatch) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    builder = LiveBuilder(site, tmp_path / "live")
+    builder.rebuild()
+    full_rebuilds = []
+    original = builder._rebuild
+    monkeypatch.setattr(builder, "_rebuild", lambda changes: full_rebuilds.append(changes) or original(changes))
+    post = site / "content/blog/g.md"  # the newest post: in the feed too
+    post.write_text(post.read_text() + "\nA new paragraph with a [link](a.md).\n")
+    result = builder.rebuild(Changes(frozenset({"content/blog/g.md"})))
+    assert full_rebuilds == [] and result.rendered == 1
+    assert set(result.changed) == {"blog/g/index.html", "feed.xml"}
+    assert tree(tmp_path / "live") == clean_build(site, tmp_path / "clean1")
+    # a title edit changes listings: the full path takes over
+    post.write_text(post.read_text().replace("title: Post g", "title: Post G"))
+    builder.rebuild(Changes(frozenset({"content/blog/g.md"})))
+    assert len(full_rebuilds) == 1
+    assert tree(tmp_path / "live") == clean_build(site, tmp_path / "clean2")
+    # and a broken body is reported, changing nothing
+    before = tree(tmp_path / "live")
+    post.write_text(post.read_text() + "\n[broken](nowhere.md)\n")
+    with pytest.raises(BuildFailed):
+        builder.rebuild(Changes(frozenset({"content/blog/g.md"})))
+    assert tree(tmp_path / "live") == before
