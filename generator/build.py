@@ -24,7 +24,7 @@ from generator.errors import BuildFailed, ErrorList, SiteError
 from generator.layouts import layout_names
 from generator.output import Staging, check_output_location
 from generator.render import TAGS_URL, SiteModel, Task
-from generator.scripts import bundle, load_sources
+from generator.scripts import bundle, closure, load_sources
 from generator.sources import SourceFile, discover_content, discover_public
 
 Progress = Callable[[int, int], None]
@@ -126,12 +126,15 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile], e
     layouts = {p.source: choose_layout(p, available, errors) for p in listed}
 
     scripts: dict[str, str] = {}
+    preload: dict[str, tuple[str, ...]] = {}
     files: dict[str, bytes] = {}
     if config.auth is not None:
         try:
-            for script in bundle(load_sources(config.root)).values():
+            bundled = bundle(load_sources(config.root))
+            for script in bundled.values():
                 scripts[script.name] = script.output
                 files[script.output] = script.data
+                preload[script.name] = tuple(bundled[d].output for d in closure(bundled, script.name))
         except SiteError as exc:
             errors.add(exc)
         for required in ("islands.js", "callback.js"):
@@ -196,6 +199,7 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile], e
         tags=tuple(tags),
         layouts=layouts,
         scripts=scripts,
+        preload=preload,
         section_index=section_index,
         feed_sources=frozenset(p.source for p in posts[:FEED_ENTRIES]),
     )

@@ -81,6 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--idp-port", type=int, default=4322,
                    help="port of the dev identity provider (default: 4322)")
     p.add_argument("--no-drafts", action="store_true", help="hide pages marked 'draft: true'")
+    p.add_argument("--dev-idp", action="store_true",
+                   help="sign in through the embedded dev identity provider even if auth.authority is set")
     p.add_argument("--jobs", type=int, metavar="N", help="processes for big rebuilds (default: one per core)")
 
     p = commands.add_parser("companion", help="run the companion endpoint (and the site's API) in production",
@@ -207,7 +209,7 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print("atoll serve: --port and --idp-port must differ", file=err)
         return EXIT_USAGE
     options = ServeOptions(host=args.host, port=args.port, idp_port=args.idp_port,
-                           drafts=not args.no_drafts, jobs=args.jobs)
+                           drafts=not args.no_drafts, jobs=args.jobs, dev_idp=args.dev_idp)
     return serve(args.site, options)
 
 

@@ -36,6 +36,8 @@ class SiteModel:
     tags: tuple[Tag, ...]
     layouts: dict[str, str]  # page source -> layout file name
     scripts: dict[str, str]  # script name -> output path ("_atoll/islands.1a2b.js")
+    # script name -> outputs of the scripts it loads, for <link rel="modulepreload">
+    preload: dict[str, tuple[str, ...]] = field(default_factory=dict)
     section_index: Page | None = None  # content/blog/index.md: title and intro of /blog/
     feed_sources: frozenset[str] = frozenset()  # posts whose HTML the feed needs
 
@@ -100,6 +102,7 @@ class SiteRenderer:
                 "version": __version__,
                 "auth_config": model.auth_json(),
                 "scripts": {name: self.url(path) for name, path in model.scripts.items()},
+                "preload": {name: [self.url(p) for p in paths] for name, paths in model.preload.items()},
             },
         })
 

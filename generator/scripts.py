@@ -27,6 +27,7 @@ class Script:
     name: str  # "islands.js"
     output: str  # "_atoll/islands.1a2b3c4d.js"
     data: bytes
+    imports: tuple[str, ...] = ()  # names of the scripts it imports (statically or not)
 
 
 def load_sources(site_root: Path) -> dict[str, tuple[str, str]]:
@@ -104,5 +105,18 @@ def bundle(sources: dict[str, tuple[str, str]]) -> dict[str, Script]:
         for name in component:
             text = _IMPORT_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}./{names[m.group(3)]}{m.group(2)}",
                                   sources[name][1])
-            done[name] = Script(name=name, output=f"{OUTPUT_DIR}/{names[name]}", data=text.encode("utf-8"))
+            done[name] = Script(name=name, output=f"{OUTPUT_DIR}/{names[name]}", data=text.encode("utf-8"),
+                                imports=tuple(graph[name]))
     return done
+
+
+def closure(scripts: dict[str, Script], name: str) -> list[str]:
+    """Every script ``name`` may load, directly or not (for <link rel="modulepreload">)."""
+    seen: list[str] = []
+    stack = list(scripts[name].imports)
+    while stack:
+        dep = stack.pop(0)
+        if dep not in seen and dep != name:
+            seen.append(dep)
+            stack.extend(scripts[dep].imports)
+    return seen

@@ -45,6 +45,7 @@ class ServeOptions:
     idp_port: int = 4322
     drafts: bool = True
     jobs: int | None = None
+    dev_idp: bool = False  # sign in through the dev identity provider even when site.yaml names one
 
 
 def bind(host: str, port: int, flag: str) -> list[socket.socket]:
@@ -106,7 +107,7 @@ class DevServer:
         """The site as the dev server builds it: served from its own origin, and
         signing in through the dev identity provider when no provider is set."""
         config = config.with_base_url(self.origin + "/")
-        if config.auth is not None and config.auth.authority is None and self.idp_url:
+        if config.auth is not None and self.idp_url and (config.auth.authority is None or self.options.dev_idp):
             config = config.with_dev_provider(self.idp_url)
         return config
 
@@ -142,7 +143,7 @@ class DevServer:
             return None
         from generator import companion as companion_pkg
 
-        if config.auth.authority is None:
+        if config.auth.authority is None or self.options.dev_idp:
             from generator.devidp import start_idp
 
             bind(self.options.host, self.options.idp_port, "--idp-port")[0].close()

@@ -43,7 +43,10 @@ export function mountTodos(root, manager) {
       return null;
     }
     if (response.status === 401) {
+      // The server-side session is gone (expired, or the companion's secret changed):
+      // the reader is signed out, whatever this tab remembered.
       status.textContent = "Sign in to see your to-dos.";
+      await manager.removeUser();
       return null;
     }
     const answer = response.status === 204 ? true : await response.json().catch(() => ({}));

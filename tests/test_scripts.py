@@ -35,3 +35,11 @@ def test_import_cycles_share_a_hash() -> None:
 def test_missing_import_is_an_error() -> None:
     with pytest.raises(SiteError, match=r"imports ./gone.js"):
         bundle(src(a='import "./gone.js";'))
+
+
+def test_closure_lists_everything_a_script_may_load() -> None:
+    from generator.scripts import closure
+
+    out = bundle(src(a='import "./b.js";', b='const c = () => import("./c.js");', c="", d=""))
+    assert closure(out, "a.js") == ["b.js", "c.js"]
+    assert closure(out, "d.js") == []

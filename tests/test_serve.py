@@ -155,3 +155,12 @@ def test_auth_site_gets_dev_provider_and_companion(tmp_path: Path) -> None:
         assert status == 200 and headers["Referrer-Policy"] == "no-referrer"
         assert server.idp_url in headers["Content-Security-Policy"]
         assert "Dev identity provider at" in server.log_text.getvalue()
+
+
+def test_dev_idp_flag_overrides_a_configured_provider(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", {**SITE, "site.yaml": SITE["site.yaml"] + AUTH
+                                           + "  authority: https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_X\n"})
+    with dev_server(site, dev_idp=True) as server:
+        assert server.idp_url is not None
+        page = get(server.origin + "/")[2].decode()
+        assert f'"authority": "{server.idp_url}"' in page and "amazonaws" not in page
