@@ -60,3 +60,33 @@ def test_new_refuses_a_non_empty_folder(tmp_path: Path) -> None:
 def test_version_string_matches_package(capsys) -> None:
     run_atoll("--version")
     assert capsys.readouterr().out.strip() == f"atoll {__version__}"
+
+
+class FakeTerminal:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_shows_on_a_terminal_only_after_a_moment(monkeypatch) -> None:
+    from generator import cli
+
+    clock = [100.0]
+    monkeypatch.setattr(cli.time, "monotonic", lambda: clock[0])
+    terminal = FakeTerminal()
+    progress = cli._Progress(terminal)  # type: ignore[arg-type]
+    progress(10, 1000)
+    assert terminal.text == ""  # a quick build shows nothing
+    clock[0] += 1
+    progress(500, 1000)
+    assert terminal.text == "\rRendering 500/1000 (50%)"
+    progress.clear()
+    assert terminal.text.endswith("\r\033[K")

@@ -164,3 +164,30 @@ def test_dev_idp_flag_overrides_a_configured_provider(tmp_path: Path) -> None:
         assert server.idp_url is not None
         page = get(server.origin + "/")[2].decode()
         assert f'"authority": "{server.idp_url}"' in page and "amazonaws" not in page
+
+
+def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    import signal
+
+    site = write_files(tmp_path / "site", {**SITE, "site.yaml": SITE["site.yaml"] + AUTH})
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port),
+                             "--idp-port", str(free_port())], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while get_status(f"http://127.0.0.1:{port}/") != 200:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0
+    assert f"Serving http://127.0.0.1:{port}/" in err and "Stopped." in err and "Traceback" not in err
+
+
+def get_status(url: str) -> int:
+    try:
+        return get(url)[0]
+    except OSError:
+        return 0
