@@ -6,16 +6,21 @@ Exit codes: 0 success, 1 the site has errors, 2 bad usage.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from generator import __version__
+from generator import __version__, cache
 from generator.build import build
 from generator.config import SiteConfig, load_config
 from generator.errors import BuildFailed, SiteError
+from generator.output import MARKER
+
+# serve, companion and idp import their servers (tornado, waitress, PyJWT) only when
+# used, so that `atoll build` starts quickly.
 
 EXIT_OK, EXIT_SITE_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -159,9 +164,6 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator import cache
-    from generator.output import MARKER
-
     try:
         config = load_config(args.site)
     except BuildFailed as exc:
@@ -172,7 +174,6 @@ def _cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         removed.append(str(cache.cache_path(config.root).parent))
     target = config.root / config.output
     if (target / MARKER).exists():  # only a folder Atoll wrote
-        import shutil
         shutil.rmtree(target)
         removed.append(str(target))
     print("Removed " + ", ".join(removed) if removed else "Nothing to clean.", file=out)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,5 +178,3 @@ def stat_of(path: Path | str) -> tuple[int, int]:
     st = os.stat(path)
     return (st.st_size, st.st_mtime_ns)
 
-
-StatFn = Callable[[Path], tuple[int, int]]

@@ -39,7 +39,7 @@ def check_output_location(site_root: Path, out: Path) -> None:
     if out.is_dir() and any(out.iterdir()) and not (out / MARKER).exists():
         raise SiteError(
             f"output folder {out} is not empty and was not written by Atoll; refusing to replace it",
-            None, hint=f"empty it, or pick another folder with --out")
+            None, hint="empty it, or pick another folder with --out")
 
 
 def _staging_prefix(out: Path) -> str:
