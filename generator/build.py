@@ -273,8 +273,9 @@ def render_changed(plan: Plan, state: BuildState, *, drafts: bool, staging: Path
     fingerprints = Fingerprints(model, {s: r.digest for s, r in state.sources.items()}, drafts)
     check = ReuseCheck(state, fingerprints)
     feed_outputs = {p.output for p in model.posts if p.source in model.feed_sources}
-    todo, reused = [], []
-    keys = {}
+    todo: list[Task] = []
+    reused: list[Task] = []
+    keys: dict[str, str] = {}
     for task in plan.tasks:
         keys[task.output] = key = fingerprints.task_key(task)
         ok = check.reusable(task, key, old_output, check_file=check_files)

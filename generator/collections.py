@@ -116,7 +116,7 @@ def atom_feed(config: SiteConfig, posts: Sequence[Page], html_of: dict[str, str]
     """An Atom 1.0 feed of the newest posts, every URL absolute (RFC 4287)."""
     base = config.base_url
     entries = posts[:FEED_ENTRIES]
-    dates = [p.updated or p.date for p in entries if (p.updated or p.date)]
+    dates = [day for p in entries if (day := p.updated or p.date) is not None]
     updated = _timestamp(max(dates)) if dates else "1970-01-01T00:00:00Z"
     out = [
         '<?xml version="1.0" encoding="utf-8"?>',

@@ -145,14 +145,14 @@ def is_loopback_host(host: str | None) -> bool:
 class _Checker:
     """Typed reads from a YAML mapping, collecting errors with line numbers."""
 
-    def __init__(self, data: yamlmarks.MarkedDict, path: str, errors: ErrorList, where: str) -> None:
+    def __init__(self, data: dict[Any, Any], path: str, errors: ErrorList, where: str) -> None:
         self.data = data
         self.path = path
         self.errors = errors
         self.where = where
 
     def line(self, key: str) -> int:
-        return self.data.line_of(key) if isinstance(self.data, yamlmarks.MarkedDict) else 1
+        return yamlmarks.line_of(self.data, key)
 
     def fail(self, key: str, message: str, hint: str | None = None) -> None:
         self.errors.add(SiteError(f"{self.where}{message}", self.path, self.line(key), hint))
@@ -174,7 +174,8 @@ class _Checker:
 
     def text(self, key: str, default: str | None = None, required: bool = False) -> Any:
         if required and (key not in self.data or self.data[key] in (None, "")):
-            self.errors.add(SiteError(f"{self.where}{key!r} is required", self.path, self.data.line or 1))
+            start = self.data.line if isinstance(self.data, yamlmarks.MarkedDict) else 1
+            self.errors.add(SiteError(f"{self.where}{key!r} is required", self.path, start))
             return default
         return self.get(key, str, default, "a string")
 

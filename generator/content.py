@@ -105,12 +105,12 @@ def _date(value: Any) -> dt.date | None:
 class _Fields:
     """Typed reads of front matter keys, each error naming the key's line."""
 
-    def __init__(self, data: yamlmarks.MarkedDict, source: str, errors: list[SiteError]) -> None:
+    def __init__(self, data: dict[Any, Any], source: str, errors: list[SiteError]) -> None:
         self.data, self.source, self.errors = data, source, errors
 
     def line(self, key: str) -> int:
         # YAML line 1 is file line 2 (after the opening ---)
-        return self.data.line_of(key) + 1
+        return yamlmarks.line_of(self.data, key) + 1
 
     def fail(self, key: str, message: str, hint: str | None = None) -> None:
         self.errors.append(SiteError(f"front matter: {message}", self.source, self.line(key), hint))

@@ -125,17 +125,17 @@ class LiveBuilder:
             self.state.sources[name] = SourceRecord(result.stat, result.digest, result.page)
         fingerprints = Fingerprints(model, {n: r.digest for n, r in self.state.sources.items()}, self.drafts)
         changed = []
-        for task, result in zip(tasks, results, strict=True):
-            assert result.data is not None
-            self._write(task.output, result.data)
+        for task, done in zip(tasks, results, strict=True):
+            assert done.data is not None
+            self._write(task.output, done.data)
             changed.append(task.output)
             self.state.entries[task.output] = Entry(
-                fingerprints.fingerprint(task, result.deps), result.deps, fingerprints.task_key(task),
-                stat_of(self.out / task.output), result.html)
-            for dep in result.deps:
+                fingerprints.fingerprint(task, done.deps), done.deps, fingerprints.task_key(task),
+                stat_of(self.out / task.output), done.html)
+            for dep in done.deps:
                 self.state.dep_values.setdefault(dep, fingerprints.value(dep))
-            if result.html is not None:
-                self._feed_html[model.pages[task.index].source] = result.html
+            if done.html is not None:
+                self._feed_html[model.pages[task.index].source] = done.html
         self._plan = replace(plan, model=model)
         if any(name in model.feed_sources for name in edited):
             feed = site_files(self._plan, self._feed_html)["feed.xml"]

@@ -62,6 +62,11 @@ _MarkedLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _c
 _MarkedLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 
 
+def line_of(data: Any, key: Any, default: int = 1) -> int:
+    """The line of ``key`` in a mapping that came from :func:`load` (``default`` otherwise)."""
+    return data.line_of(key) if isinstance(data, MarkedDict) else default
+
+
 class YamlSyntaxError(ValueError):
     """A YAML error with the 1-based line it happened on (relative to the text)."""
 
