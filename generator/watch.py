@@ -49,6 +49,8 @@ class _Handler(FileSystemEventHandler):
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type in ("opened", "closed_no_write"):
             return
+        if event.is_directory and event.event_type == "modified":
+            return  # a file in it changed: that file's own event says which
         if event.is_directory and event.event_type in ("created", "moved"):
             self.watcher.watch_new_folder(Path(str(getattr(event, "dest_path", "") or event.src_path)))
         paths = [str(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]

@@ -191,3 +191,14 @@ def get_status(url: str) -> int:
         return get(url)[0]
     except OSError:
         return 0
+
+
+def test_a_body_edit_is_rebuilt_by_the_fast_path(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        full = []
+        original = server.builder._rebuild
+        server.builder._rebuild = lambda changes: full.append(changes) or original(changes)  # type: ignore[method-assign]
+        (site / "content/index.md").write_text("---\ntitle: Home\n---\nOnly the body changed.\n")
+        wait_for(lambda: b"Only the body changed." in get(server.origin + "/")[2])
+        assert full == []  # the watcher named just that file, and its metadata was unchanged
