@@ -16,11 +16,13 @@ import re
 import sys
 from pathlib import Path
 
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from generator.scripts import bundle  # noqa: E402 - after making the checkout importable
+
 STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;]*?\bfrom\s*["']\./([\w.-]+\.js)["']|^\s*import\s*["']\./([\w.-]+\.js)["']""", re.M | re.S)
 DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["']\./([\w.-]+\.js)["']\s*\)""")
 OIDC_CLIENT_TS = (70_851, 18_096)
-# Whole-line `//` comments and `/** … */` blocks: what a minifier would drop first.
-COMMENT_LINES = re.compile(r"^[ \t]*//[^\n]*\n|^[ \t]*/\*\*.*?\*/[ \t]*\n", re.M | re.S)
 
 
 def static_closure(scripts: Path, entry: str) -> list[str]:
@@ -44,37 +46,42 @@ def dynamic_imports(scripts: Path, names: list[str]) -> list[str]:
     return sorted(set(found) - set(names))
 
 
-def sizes(scripts: Path, names: list[str], *, code_only: bool = False) -> tuple[int, int]:
+def sizes(files: dict[str, bytes], names: list[str]) -> tuple[int, int]:
     raw = gz = 0
     for name in names:
-        data = (scripts / name).read_bytes()
-        if code_only:
-            data = COMMENT_LINES.sub("", data.decode("utf-8")).encode("utf-8")
-        raw += len(data)
-        gz += len(gzip.compress(data, compresslevel=9, mtime=0))
+        raw += len(files[name])
+        gz += len(gzip.compress(files[name], compresslevel=9, mtime=0))
     return raw, gz
+
+
+def shipped_files(scripts: Path, *, minify: bool) -> dict[str, bytes]:
+    """The files as `atoll build` emits them (imports rewritten to hashed names; minified)."""
+    sources = {p.name: (p.name, p.read_text(encoding="utf-8")) for p in sorted(scripts.glob("*.js"))}
+    return {name: script.data for name, script in bundle(sources, minify=minify).items()}
 
 
 def report(scripts: Path) -> str:
     page = static_closure(scripts, "islands.js")
-    raw, gz = sizes(scripts, page)
-    lines = [f"{'what':<44} {'raw B':>8} {'gzip B':>8}"]
+    shipped = shipped_files(scripts, minify=True)
+    lines = [f"{'what (as atoll build ships it, minified)':<58} {'raw B':>8} {'gzip B':>8}"]
 
     def row(label: str, r: int, g: int) -> None:
-        lines.append(f"{label:<44} {r:>8,} {g:>8,}")
+        lines.append(f"{label:<58} {r:>8,} {g:>8,}")
 
     for name in page:
-        row(f"  {name}", *sizes(scripts, [name]))
+        row(f"  {name}", *sizes(shipped, [name]))
+    raw, gz = sizes(shipped, page)
     row(f"normal page ({' + '.join(page)})", raw, gz)
-    row("  the same without comment lines", *sizes(scripts, page, code_only=True))
+    written = {n: (scripts / n).read_bytes() for n in shipped}
+    row("  the same as written in scripts/ (unminified)", *sizes(written, page))
     for lazy in dynamic_imports(scripts, page):
         extra = [n for n in static_closure(scripts, lazy) if n not in page]
-        row(f"  on demand: {' + '.join(extra)}", *sizes(scripts, extra))
+        row(f"  on demand: {' + '.join(extra)}", *sizes(shipped, extra))
     if (scripts / "callback.js").exists():
         callback = static_closure(scripts, "callback.js")
         callback += [n for n in dynamic_imports(scripts, callback) for n in static_closure(scripts, n)]
         callback = list(dict.fromkeys(callback))
-        row(f"callback page ({' + '.join(callback)})", *sizes(scripts, callback))
+        row(f"callback page ({' + '.join(callback)})", *sizes(shipped, callback))
     row("oidc-client-ts 3.x browser bundle", *OIDC_CLIENT_TS)
     lines.append(f"normal page = {raw / OIDC_CLIENT_TS[0]:.1%} raw, {gz / OIDC_CLIENT_TS[1]:.1%} gzip of oidc-client-ts")
     return "\n".join(lines)
@@ -82,7 +89,7 @@ def report(scripts: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    scripts = Path(args[0]) if args else Path(__file__).resolve().parent.parent / "scripts"
+    scripts = Path(args[0]) if args else REPO / "scripts"
     print(report(scripts))
     return 0
 
