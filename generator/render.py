@@ -9,9 +9,10 @@ views of the collections.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, overload
 
 import jinja2
 from markupsafe import Markup
@@ -63,6 +64,28 @@ class SiteModel:
         return json.dumps(data, sort_keys=True).replace("</", "<\\/")
 
 
+class Views(Sequence[dict[str, Any]]):
+    """Pages as template views, each built on first access: a layout that only counts
+    a collection (``tag.pages | length``) or shows its first few does not pay for all."""
+
+    def __init__(self, pages: Sequence[Page], view: Callable[[Page], dict[str, Any]]) -> None:
+        self._pages, self._view = pages, view
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self._view(p) for p in self._pages[index]]
+        return self._view(self._pages[index])
+
+
 @dataclass(frozen=True)
 class Task:
     """One output file to render."""
@@ -94,6 +117,7 @@ class SiteRenderer:
         self.base = config.base_path
         self.markup = MarkupRenderer(model.urls, self.base)
         self._deps: set[str] = set()
+        self._views: dict[str, dict[str, Any]] = {}
         self.env = make_environment(config.root, self._deps, {
             "site": self.site_view,
             "collections": self,
@@ -141,31 +165,36 @@ class SiteRenderer:
     def tag_url(self, name: str) -> str:
         return f"{TAGS_URL}{slugify(name)}/"
 
-    @cached_property
-    def _views(self) -> dict[str, dict[str, Any]]:
-        return {p.source: self.page_view(p) for p in self.model.pages}
+    def _view(self, page: Page) -> dict[str, Any]:
+        """A page's template view, built once per renderer and only when some render needs it."""
+        view = self._views.get(page.source)
+        if view is None:
+            view = self._views[page.source] = self.page_view(page)
+        return view
 
     @cached_property
-    def _posts(self) -> list[dict[str, Any]]:
-        return [self._views[p.source] for p in self.model.posts]
+    def _posts(self) -> Views:
+        return Views(self.model.posts, self._view)
 
     @cached_property
-    def _pages(self) -> list[dict[str, Any]]:
-        return [self._views[p.source] for p in self.model.pages]
+    def _pages(self) -> Views:
+        return Views(self.model.pages, self._view)
+
+    def _tag_view(self, tag: Tag) -> dict[str, Any]:
+        return {"name": tag.name, "slug": tag.slug, "url": self.url(tag.url), "pages": Views(tag.pages, self._view)}
 
     @cached_property
     def _tags(self) -> list[dict[str, Any]]:
-        return [{"name": t.name, "slug": t.slug, "url": self.url(t.url),
-                 "pages": [self._views[p.source] for p in t.pages]} for t in self.model.tags]
+        return [self._tag_view(t) for t in self.model.tags]
 
     # `collections.posts` etc. in a layout: each read is recorded as a dependency.
     @property
-    def posts(self) -> list[dict[str, Any]]:
+    def posts(self) -> Views:
         self._deps.add("col:posts")
         return self._posts
 
     @property
-    def pages(self) -> list[dict[str, Any]]:
+    def pages(self) -> Views:
         self._deps.add("col:pages")
         return self._pages
 
@@ -182,7 +211,7 @@ class SiteRenderer:
     def _pager_view(self, pager: Pager) -> dict[str, Any]:
         return {
             "number": pager.number, "total": pager.total,
-            "pages": [self._views[p.source] for p in pager.items],
+            "pages": [self._view(p) for p in pager.items],
             "prev_url": self.url(pager.prev_url) if pager.prev_url else None,
             "next_url": self.url(pager.next_url) if pager.next_url else None,
         }
@@ -229,7 +258,7 @@ class SiteRenderer:
             page["url"] = self.url(pager.url)
             return self._render_layout("list.html", page=page, paginator=self._pager_view(pager))
         if task.kind == "tag":
-            tag = next(t for t in self._tags if t["slug"] == task.tag)
+            tag = self._tag_view(next(t for t in self.model.tags if t.slug == task.tag))
             page = {"title": f"Tagged “{tag['name']}”", "description": "", "url": tag["url"]}
             return self._render_layout("tag.html", page=page, tag=tag)
         if task.kind == "tags":
