@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 
 from generator.errors import SiteError
 from generator.theme import theme_dirs
@@ -22,6 +23,24 @@ LAYOUTS = "layouts"
 
 def _format_date(value: dt.date | None, fmt: str = "%B %-d, %Y") -> str:
     return value.strftime(fmt) if value is not None else ""
+
+
+class _MemoryBytecodeCache(jinja2.BytecodeCache):
+    """Compiled layouts shared by every environment of this process (the dev server
+    makes one per rebuild); Jinja checks each entry against its source's checksum."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _MemoryBytecodeCache()
 
 
 class RecordingEnvironment(jinja2.Environment):
@@ -50,6 +69,7 @@ def make_environment(site_root: Path, loaded: set[str], globals_: Mapping[str, A
         keep_trailing_newline=True,
         auto_reload=False,
         cache_size=-1,
+        bytecode_cache=_BYTECODE,
     )
     env.loaded = loaded
     env.filters["date"] = _format_date
