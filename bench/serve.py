@@ -74,8 +74,8 @@ class Server:
                 if (m := re.search(r"Rebuilt \d+ of \d+ pages in (\d+) ms", line))]
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        self.proc.terminate()  # SIGTERM: atoll serve saves its session and exits
+        self.proc.wait(timeout=60)
 
 
 def measure(page, server: Server, edit, marker_of, samples: int, timeout_ms: float) -> tuple[list[float], list[float]]:
@@ -114,8 +114,13 @@ def main() -> int:
     shutil.copyfile(REPO / "layouts" / "post.html", layout)
     post = site / "content" / "blog" / "post-00042.md"
     original_post, original_layout = post.read_text(), layout.read_text()
+    shutil.rmtree(site / ".atoll", ignore_errors=True)  # no previous session
     server = Server(site)
     print(f"cold start ({args.n} pages): {server.cold_start:.2f} s to the first page served", flush=True)
+    server.stop()
+    server = Server(site)
+    print(f"restart with the previous session ({args.n} pages): {server.cold_start:.2f} s to the first page "
+          "served", flush=True)
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)

@@ -16,16 +16,21 @@ from pathlib import Path
 from generator.incremental import BuildState
 
 CACHE_DIR = ".atoll"
-STATE_FILE = "cache/state.pickle"
+STATE_FILE = "state.pickle"  # `atoll build`'s; `atoll serve` keeps its own beside it
 
 
-def cache_path(site_root: Path) -> Path:
-    return site_root / CACHE_DIR / STATE_FILE
+def serve_output(site_root: Path) -> Path:
+    """Where `atoll serve` writes the site it serves (never `dist/`: no drafts get deployed)."""
+    return site_root / CACHE_DIR / "serve"
 
 
-def load(site_root: Path) -> tuple[BuildState, list[str]]:
+def cache_path(site_root: Path, name: str = STATE_FILE) -> Path:
+    return site_root / CACHE_DIR / "cache" / name
+
+
+def load(site_root: Path, name: str = STATE_FILE) -> tuple[BuildState, list[str]]:
     """The saved state, or a fresh one (with a note saying why the saved one was dropped)."""
-    path = cache_path(site_root)
+    path = cache_path(site_root, name)
     if not path.exists():
         return BuildState(), []
     fresh = BuildState()
@@ -41,9 +46,9 @@ def load(site_root: Path) -> tuple[BuildState, list[str]]:
     return state, []
 
 
-def save(site_root: Path, state: BuildState) -> None:
+def save(site_root: Path, state: BuildState, name: str = STATE_FILE) -> None:
     """Write atomically, so an interrupted save never leaves a half-written cache."""
-    path = cache_path(site_root)
+    path = cache_path(site_root, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".state-", dir=path.parent)
     state.dirty = False

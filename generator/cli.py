@@ -172,6 +172,10 @@ def _cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     removed = []
     if cache.clean(config.root):
         removed.append(str(cache.cache_path(config.root).parent))
+    served = cache.serve_output(config.root)
+    if (served / MARKER).exists():  # the dev server's output
+        shutil.rmtree(served)
+        removed.append(str(served))
     target = config.root / config.output
     if (target / MARKER).exists():  # only a folder Atoll wrote
         shutil.rmtree(target)

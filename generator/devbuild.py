@@ -66,6 +66,7 @@ class LiveBuilder:
         self.state = BuildState()
         self.files: set[str] = set()  # every file this builder has written into `out`
         self.lock = threading.Lock()
+        self._check_files = False
         self._sources: dict[str, SourceFile] | None = None  # content files, as of the last scan
         self._notes: list[str] = []
         # What the last full rebuild planned, for the fast path of body-only edits
@@ -169,7 +170,7 @@ class LiveBuilder:
         scratch = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.atoll-render-", dir=self.out.parent))
         try:
             rendering = render_changed(plan, self.state, drafts=self.drafts, staging=scratch,
-                                       old_output=old_output, jobs=self.jobs, check_files=False)
+                                       old_output=old_output, jobs=self.jobs, check_files=self._check_files)
             changed = [task.output for task in rendering.rendered]
             for output in changed:
                 target = self.out / output
@@ -196,6 +197,7 @@ class LiveBuilder:
             changed.append(stale)
         self.files = wanted
         self.state.output = str(self.out)
+        self._check_files = False  # from now on the folder is ours alone
         self._plan, self._feed_html, self._renderer = plan, dict(rendering.feed_html), None
         self._page_tasks = {plan.model.pages[t.index].source: t for t in plan.tasks if t.kind == "page"}
         return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
@@ -215,7 +217,21 @@ class LiveBuilder:
             parent.rmdir()
             parent = parent.parent
 
-    def reset_output(self) -> None:
-        """Start from an empty output folder (a previous session's files are not trusted)."""
+    def resume(self, state: BuildState) -> bool:
+        """Start from a previous session's state and output folder, if they belong together.
+
+        Otherwise start from an empty folder. Either way the first rebuild checks every
+        output file it reuses, so a folder changed behind our back is rendered again.
+        """
+        self._check_files = True
+        if state.output == str(self.out) and (self.out / MARKER).is_file():
+            self.state = state
+            self.files = {p.relative_to(self.out).as_posix() for p in self.out.rglob("*") if p.is_file()}
+            return True
         if self.out.exists():
             shutil.rmtree(self.out)
+        return False
+
+    def reset_output(self) -> None:
+        """Start from an empty output folder."""
+        self.resume(BuildState())

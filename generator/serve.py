@@ -12,7 +12,9 @@ from __future__ import annotations
 import asyncio
 import errno
 import secrets
+import signal
 import socket
+import threading
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -24,13 +26,14 @@ from urllib.parse import urlsplit
 import tornado.httpserver
 import tornado.ioloop
 
+from generator import cache
 from generator.config import SiteConfig, load_config
 from generator.devbuild import Changes, LiveBuilder, Rebuild
 from generator.devhttp import DevState, make_app
 from generator.errors import BuildFailed, SiteError
 from generator.watch import Watcher
 
-SERVE_DIR = ".atoll/serve"
+SERVE_STATE = "serve-state.pickle"
 EXCERPT_LINES = 2  # source lines shown above and below an error's line
 
 
@@ -96,7 +99,7 @@ class DevServer:
         self.watcher: Watcher | None = None
         self.http_server: tornado.httpserver.HTTPServer | None = None
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="atoll-companion")
-        self.builder = LiveBuilder(self.site_root, self.site_root / SERVE_DIR, configure=self.configure,
+        self.builder = LiveBuilder(self.site_root, cache.serve_output(self.site_root), configure=self.configure,
                                    drafts=options.drafts, jobs=options.jobs)
         self.state = DevState(out=self.builder.out, origin=self.origin)
 
@@ -128,7 +131,10 @@ class DevServer:
             for s in sockets:
                 s.close()
             raise
-        self.builder.reset_output()
+        state, notes = cache.load(self.site_root, SERVE_STATE)
+        for note in notes:
+            self.say(f"note: {note}")
+        self.builder.resume(state)
         self._initial_build()
         app = make_app(self.state, companion, self._companion_paths(config), self.executor)
         self.http_server = tornado.httpserver.HTTPServer(app, xheaders=False)
@@ -184,7 +190,9 @@ class DevServer:
         started = time.perf_counter()
         result = self._try_rebuild(None)
         if result is not None:
-            self.say(f"Built {result.total} pages in {time.perf_counter() - started:.2f} s")
+            reused = result.total - result.rendered
+            detail = f" ({reused} unchanged since the last session)" if reused else ""
+            self.say(f"Built {result.total} pages{detail} in {time.perf_counter() - started:.2f} s")
 
     # ------------------------------------------------------------ rebuilds
 
@@ -228,6 +236,10 @@ class DevServer:
     async def _serve_forever(self) -> None:
         self.loop = tornado.ioloop.IOLoop.current()
         self._stopped = asyncio.Event()
+        if threading.current_thread() is threading.main_thread():
+            # `kill` (SIGTERM) stops as Ctrl-C does, so the session is saved for the next start;
+            # through the loop, which wakes its selector for it
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, self._stopped.set)
         try:
             self.start()
             await self._stopped.wait()
@@ -243,6 +255,9 @@ class DevServer:
     def close(self) -> None:
         if self.watcher is not None:
             self.watcher.stop()
+            with self.builder.lock:  # the next start reuses what this session rendered
+                if self.builder.state.output is not None:
+                    cache.save(self.site_root, self.builder.state, SERVE_STATE)
         if self.idp_server is not None:
             from generator.wsgiserver import stop
 
@@ -254,12 +269,13 @@ def serve(site_root: Path, options: ServeOptions) -> int:
     """The ``atoll serve`` command: 0 after Ctrl-C, 1 when it cannot start."""
     server = DevServer(site_root, options)
     try:
-        server.run()
+        server.run()  # returns after SIGTERM
     except ServeError as exc:
         print(f"atoll serve: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\nStopped.", file=sys.stderr)
+        pass
     finally:
         server.close()
+    print("\nStopped.", file=sys.stderr)
     return 0

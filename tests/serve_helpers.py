@@ -24,7 +24,7 @@ def free_port() -> int:
 @contextmanager
 def dev_server(site: Path, **options: object) -> Iterator[DevServer]:
     """A started :class:`DevServer` (its log in ``server.log.getvalue()``); stopped on exit."""
-    opts = ServeOptions(port=free_port(), idp_port=free_port(), **options)  # type: ignore[arg-type]
+    opts = ServeOptions(**{"port": free_port(), "idp_port": free_port(), **options})  # type: ignore[arg-type]
     log = io.StringIO()
     server = DevServer(site, opts, log=log)
     failure: list[BaseException] = []

@@ -166,7 +166,8 @@ def test_dev_idp_flag_overrides_a_configured_provider(tmp_path: Path) -> None:
         assert f'"authority": "{server.idp_url}"' in page and "amazonaws" not in page
 
 
-def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
+def test_ctrl_c_and_kill_stop_cleanly_and_save_the_session(tmp_path: Path, signame: str) -> None:
     import signal
 
     site = write_files(tmp_path / "site", {**SITE, "site.yaml": SITE["site.yaml"] + AUTH})
@@ -178,12 +179,13 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
         while get_status(f"http://127.0.0.1:{port}/") != 200:
             assert time.monotonic() < deadline and proc.poll() is None
             time.sleep(0.05)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, signame))
         _, err = proc.communicate(timeout=20)
     finally:
         proc.kill()
     assert proc.returncode == 0
     assert f"Serving http://127.0.0.1:{port}/" in err and "Stopped." in err and "Traceback" not in err
+    assert (site / ".atoll/cache/serve-state.pickle").is_file()
 
 
 def get_status(url: str) -> int:
@@ -202,3 +204,23 @@ def test_a_body_edit_is_rebuilt_by_the_fast_path(tmp_path: Path) -> None:
         (site / "content/index.md").write_text("---\ntitle: Home\n---\nOnly the body changed.\n")
         wait_for(lambda: b"Only the body changed." in get(server.origin + "/")[2])
         assert full == []  # the watcher named just that file, and its metadata was unchanged
+
+
+def test_a_restart_reuses_the_last_session(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    ports = {"port": free_port(), "idp_port": free_port()}  # the same origin both times
+    with dev_server(site, **ports):
+        pass
+    (site / "content/index.md").write_text("---\ntitle: Home\n---\nChanged while stopped.\n")
+    with dev_server(site, **ports) as server:
+        log = server.log_text.getvalue()
+        assert "unchanged since the last session" in log
+        assert b"Changed while stopped." in get(server.origin + "/")[2]
+        served = {p.relative_to(server.builder.out).as_posix(): p.read_bytes()
+                  for p in server.builder.out.rglob("*") if p.is_file()}
+    result = run_atoll("build", "--site", site, "--drafts", "--no-cache", "--out", tmp_path / "clean",
+                       "--base-url", server.origin + "/")
+    assert result.code == 0
+    clean = {p.relative_to(tmp_path / "clean").as_posix(): p.read_bytes()
+             for p in (tmp_path / "clean").rglob("*") if p.is_file()}
+    assert served == clean
