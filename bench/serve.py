@@ -61,7 +61,7 @@ class Server:
             except OSError:
                 time.sleep(0.05)
             if self.proc.poll() is not None:
-                raise SystemExit("atoll serve exited:\n" + "\n".join(self.lines))
+                raise SystemExit(f"atoll serve exited ({self.proc.returncode}):\n" + "\n".join(self.lines))
         self.cold_start = time.monotonic() - started
 
     def _read(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -35,6 +36,12 @@ def default_jobs() -> int:
 
 
 def _worker_init() -> None:
+    # A fork inherits the parent's signal set-up: under `atoll serve`, asyncio's wakeup fd
+    # and SIGTERM handler, so the pool's own SIGTERM to its workers would reach the server
+    # as "stop". Workers take signals the default way.
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     # Markdown builds many short-lived element trees; the cyclic collector's default
     # thresholds make it run thousands of times per build for almost no garbage.
     # Freezing what the fork inherited also keeps those pages shared with the parent.

@@ -224,3 +224,23 @@ def test_a_restart_reuses_the_last_session(tmp_path: Path) -> None:
     clean = {p.relative_to(tmp_path / "clean").as_posix(): p.read_bytes()
              for p in (tmp_path / "clean").rglob("*") if p.is_file()}
     assert served == clean
+
+
+def test_a_site_big_enough_for_the_process_pool_keeps_serving(tmp_path: Path) -> None:
+    # The pool's workers are forked from the server; their shutdown must not read as a "stop".
+    pages = {f"content/blog/p{i:03}.md": f"---\ntitle: P{i}\ndate: 2026-01-01\n---\nBody {i}.\n" for i in range(260)}
+    site = write_files(tmp_path / "site", {**SITE, **pages})
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port),
+                             "--idp-port", str(free_port())], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while get_status(f"http://127.0.0.1:{port}/blog/") != 200:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.05)
+        time.sleep(1.0)
+        assert proc.poll() is None, "the server stopped by itself"
+        assert get_status(f"http://127.0.0.1:{port}/blog/p001/") == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=20)
