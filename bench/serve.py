@@ -44,13 +44,14 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, site: Path) -> None:
-        self.port = free_port()
+    def __init__(self, site: Path, port: int | None = None, idp_port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.idp_port = idp_port or free_port()
         self.origin = f"http://127.0.0.1:{self.port}"
         started = time.monotonic()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(self.port),
-             "--idp-port", str(free_port())], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+             "--idp-port", str(self.idp_port)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
         while True:
@@ -118,7 +119,7 @@ def main() -> int:
     server = Server(site)
     print(f"cold start ({args.n} pages): {server.cold_start:.2f} s to the first page served", flush=True)
     server.stop()
-    server = Server(site)
+    server = Server(site, server.port, server.idp_port)  # same origin, as `atoll serve` restarted
     print(f"restart with the previous session ({args.n} pages): {server.cold_start:.2f} s to the first page "
           "served", flush=True)
     try:
