@@ -180,7 +180,6 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile], e
         claims[output] = "Atoll's scripts"
 
     copies: dict[str, Path] = {}
-    public_names = {f.rel for f in public}
     for f in public:
         if f.rel == "robots.txt":  # the site's own robots.txt replaces the generated one
             claims.pop("robots.txt")
@@ -188,8 +187,6 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile], e
             errors.add(SiteError(f"this file and {claims[f.rel]} would both be written to {f.rel}",
                                  f.source, None, "rename or move one of them"))
         copies[f.rel] = Path(f.path)
-    if "robots.txt" in public_names:
-        claims["robots.txt"] = "public/robots.txt"
 
     model = SiteModel(
         config=config,
