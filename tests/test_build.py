@@ -241,3 +241,9 @@ def test_the_example_site_builds(tmp_path: Path) -> None:
     assert result.code == 0, result.err
     assert (tmp_path / "out/todos/index.html").exists()
     assert (tmp_path / "out" / MARKER).exists()
+
+
+def test_a_site_robots_txt_replaces_the_generated_one(make_site) -> None:
+    site = make_site({"content/index.md": "---\ntitle: Home\n---\n", "public/robots.txt": "User-agent: *\nDisallow: /\n"})
+    assert run_atoll("build", "--site", site).code == 0
+    assert (site / "dist/robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
