@@ -244,3 +244,15 @@ def test_a_site_big_enough_for_the_process_pool_keeps_serving(tmp_path: Path) ->
     finally:
         proc.terminate()
         proc.communicate(timeout=20)
+
+
+def test_a_burst_of_saves_gives_one_rebuild(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        for i in range(12):  # an editor's "save all", or a git checkout
+            (site / f"content/page{i}.md").write_text(f"---\ntitle: Page {i}\n---\nBody {i}.\n")
+        wait_for(lambda: all(get(server.origin + f"/page{i}/")[0] == 200 for i in range(12)))
+        time.sleep(0.3)
+        # one rebuild for the burst (a second only if this shared machine stalls mid-burst
+        # for longer than the debounce), never one per file
+        assert server.log_text.getvalue().count("Rebuilt ") in (1, 2)
