@@ -27,7 +27,7 @@ import tornado.httpserver
 import tornado.ioloop
 
 from generator import cache
-from generator.config import SiteConfig, load_config
+from generator.config import SiteConfig, is_loopback_host, load_config
 from generator.devbuild import Changes, LiveBuilder, Rebuild
 from generator.devhttp import DevState, make_app
 from generator.errors import BuildFailed, SiteError
@@ -152,6 +152,10 @@ class DevServer:
         if config.auth.authority is None or self.options.dev_idp:
             from generator.devidp import start_idp
 
+            if not is_loopback_host(self.options.host):
+                raise ServeError(f"the dev identity provider is for this machine only, so it listens on "
+                                 f"loopback addresses, not {self.options.host}; serve on 127.0.0.1, or set "
+                                 "auth.authority to a real provider")
             bind(self.options.host, self.options.idp_port, "--idp-port")[0].close()
             self.idp_server, idp = start_idp(config, host=self.options.host, port=self.options.idp_port,
                                              site_origin=self.origin)

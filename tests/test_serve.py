@@ -256,3 +256,10 @@ def test_a_burst_of_saves_gives_one_rebuild(tmp_path: Path) -> None:
         # one rebuild for the burst (a second only if this shared machine stalls mid-burst
         # for longer than the debounce), never one per file
         assert server.log_text.getvalue().count("Rebuilt ") in (1, 2)
+
+
+def test_dev_provider_refuses_a_non_loopback_host(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", {**SITE, "site.yaml": SITE["site.yaml"] + AUTH})
+    server = DevServer(site, ServeOptions(host="0.0.0.0", port=free_port(), idp_port=free_port()))
+    with pytest.raises(ServeError, match="loopback addresses, not 0.0.0.0"):
+        server.start()
