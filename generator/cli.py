@@ -149,6 +149,11 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         progress.clear()
         _print_errors(exc, err, kept=target)
         return EXIT_SITE_ERRORS
+    except OSError as exc:  # the disk, not the site: full, read-only, permissions
+        progress.clear()
+        print(f"atoll build: cannot write the output: {exc}; the previous output was left as it was",
+              file=err)
+        return EXIT_SITE_ERRORS
     progress.clear()
     for note in report.notes:
         print(f"note: {note}", file=err)
@@ -199,6 +204,9 @@ def _cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except SiteError as exc:
         print(f"atoll new: {exc}", file=err)
         return EXIT_SITE_ERRORS
+    except OSError as exc:
+        print(f"atoll new: cannot create the site: {exc}", file=err)
+        return EXIT_SITE_ERRORS
     print(f"Created a new site in {args.dir} ({created} files).\n"
           f"Next: atoll build --site {args.dir}   (or: cd {args.dir} && atoll serve)", file=out)
     return EXIT_OK
@@ -212,6 +220,9 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     if args.port == args.idp_port:
         print("atoll serve: --port and --idp-port must differ", file=err)
+        return EXIT_USAGE
+    if not all(1 <= port <= 65535 for port in (args.port, args.idp_port)):
+        print("atoll serve: ports must be between 1 and 65535", file=err)
         return EXIT_USAGE
     options = ServeOptions(host=args.host, port=args.port, idp_port=args.idp_port,
                            drafts=not args.no_drafts, jobs=args.jobs, dev_idp=args.dev_idp)

@@ -90,3 +90,17 @@ def test_progress_shows_on_a_terminal_only_after_a_moment(monkeypatch) -> None:
     assert terminal.text == "\rRendering 500/1000 (50%)"
     progress.clear()
     assert terminal.text.endswith("\r\033[K")
+
+
+def test_disk_trouble_is_a_message_not_a_traceback(tmp_path: Path, make_site) -> None:
+    site = make_site({"content/index.md": "---\ntitle: Home\n---\n"})
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = run_atoll("build", "--site", site, "--out", blocker / "dist")
+    assert result.code == 1 and "Traceback" not in result.err
+    new = run_atoll("new", blocker / "site")
+    assert new.code == 1 and "cannot create the site" in new.err
+
+
+def test_serve_port_range_is_checked() -> None:
+    assert run_atoll("serve", "--port", "99999").code == 2
