@@ -32,7 +32,7 @@ def test_wheel_carries_the_default_theme(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for name in ("generator/theme/layouts/base.html", "generator/theme/layouts/callback.html",
                  "generator/theme/public/css/site.css", "generator/theme/scripts/islands.js",
-                 "generator/theme/scripts/callback.js", "generator/cli.py"):
+                 "generator/theme/scripts/callback.js", "generator/dev/client.js", "generator/cli.py"):
         assert name in names, name
     assert not any(n.startswith(("tests/", "content/")) for n in names)
 
