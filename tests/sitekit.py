@@ -34,3 +34,16 @@ def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
         else:
             path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
     return root
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under ``root``, by relative posix path: for byte-for-byte comparisons."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def clean_build(site: Path, out: Path, base_url: str | None = None) -> dict[str, bytes]:
+    """What a clean ``atoll build --drafts --no-cache`` writes: the reference for incremental builds."""
+    extra = ["--base-url", base_url] if base_url else []
+    result = run_atoll("build", "--site", site, "--out", out, "--drafts", "--no-cache", *extra)
+    assert result.code == 0, result.err
+    return tree(out)

@@ -9,16 +9,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sitekit import REPO, run_atoll
+from sitekit import REPO, run_atoll, tree
 
 from generator import build as build_module
 from generator.output import MARKER
 
 BASIC = Path(__file__).parent / "sites" / "basic"
 
-
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 @pytest.fixture

@@ -12,15 +12,12 @@ import os
 import shutil
 from pathlib import Path
 
-from sitekit import run_atoll
+from sitekit import run_atoll, tree
 
 HERE = Path(__file__).parent
 SITE = HERE / "sites" / "basic"
 GOLDEN = HERE / "golden" / "basic"
 
-
-def files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_basic_site_matches_golden_output(tmp_path: Path) -> None:
@@ -30,7 +27,7 @@ def test_basic_site_matches_golden_output(tmp_path: Path) -> None:
     if os.environ.get("ATOLL_REGEN_GOLDEN"):
         shutil.rmtree(GOLDEN, ignore_errors=True)
         shutil.copytree(out, GOLDEN)
-    expected, actual = files(GOLDEN), files(out)
+    expected, actual = tree(GOLDEN), tree(out)
     assert sorted(actual) == sorted(expected)
     for name in expected:
         assert actual[name] == expected[name], f"{name} differs from the golden copy (see this module's docstring)"

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sitekit import run_atoll, write_files
+from sitekit import clean_build, run_atoll, tree, write_files
 
 from generator import cache
 from generator.devbuild import Changes, LiveBuilder
@@ -32,14 +32,6 @@ SITE = {
 }
 
 
-def tree(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
-
-
-def clean_build(site: Path, out: Path) -> dict[str, bytes]:
-    result = run_atoll("build", "--site", site, "--out", out, "--drafts", "--no-cache")
-    assert result.code == 0, result.err
-    return tree(out)
 
 
 def touch_later(path: Path) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from serve_helpers import dev_server, free_port, get
-from sitekit import run_atoll, write_files
+from sitekit import clean_build, run_atoll, tree, write_files
 
 from generator.serve import ServeError, ServeOptions, DevServer
 
@@ -20,6 +20,20 @@ SITE = {
     "content/blog/first.md": "---\ntitle: First\ndate: 2026-01-01\ndraft: true\n---\nDraft body.\n",
 }
 AUTH = "  \nauth:\n  client_id: dev-site\n"
+
+
+def spawn_serve(site: Path, ready_path: str) -> tuple[subprocess.Popen[str], int]:
+    """`atoll serve` as its own process (signals, event loop), once ``ready_path`` answers 200."""
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port),
+                             "--idp-port", str(free_port())], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while get_status(f"http://127.0.0.1:{port}{ready_path}") != 200:
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            raise AssertionError(f"atoll serve did not come up: {proc.communicate()[1]}")
+        time.sleep(0.05)
+    return proc, port
 
 
 def wait_for(predicate, timeout: float = 10.0) -> None:
@@ -103,14 +117,8 @@ def test_served_output_equals_a_clean_build(tmp_path: Path) -> None:
         (site / "content/blog/second.md").write_text("---\ntitle: Second\ndate: 2026-02-01\ntags: [x]\n---\nTwo.\n")
         wait_for(lambda: get(server.origin + "/tags/x/")[0] == 200)
         with server.builder.lock:  # held by a rebuild until its last file is written
-            served = {p.relative_to(server.builder.out).as_posix(): p.read_bytes()
-                      for p in server.builder.out.rglob("*") if p.is_file()}
-    result = run_atoll("build", "--site", site, "--drafts", "--no-cache", "--out", tmp_path / "clean",
-                       "--base-url", server.origin + "/")
-    assert result.code == 0, result.err
-    clean = {p.relative_to(tmp_path / "clean").as_posix(): p.read_bytes()
-             for p in (tmp_path / "clean").rglob("*") if p.is_file()}
-    assert served == clean
+            served = tree(server.builder.out)
+    assert served == clean_build(site, tmp_path / "clean", server.origin + "/")
 
 
 def test_busy_port_names_the_flag(tmp_path: Path) -> None:
@@ -171,14 +179,8 @@ def test_ctrl_c_and_kill_stop_cleanly_and_save_the_session(tmp_path: Path, signa
     import signal
 
     site = write_files(tmp_path / "site", {**SITE, "site.yaml": SITE["site.yaml"] + AUTH})
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port),
-                             "--idp-port", str(free_port())], stderr=subprocess.PIPE, text=True)
+    proc, port = spawn_serve(site, "/")
     try:
-        deadline = time.monotonic() + 30
-        while get_status(f"http://127.0.0.1:{port}/") != 200:
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.05)
         proc.send_signal(getattr(signal, signame))
         _, err = proc.communicate(timeout=20)
     finally:
@@ -216,28 +218,16 @@ def test_a_restart_reuses_the_last_session(tmp_path: Path) -> None:
         log = server.log_text.getvalue()
         assert "unchanged since the last session" in log
         assert b"Changed while stopped." in get(server.origin + "/")[2]
-        served = {p.relative_to(server.builder.out).as_posix(): p.read_bytes()
-                  for p in server.builder.out.rglob("*") if p.is_file()}
-    result = run_atoll("build", "--site", site, "--drafts", "--no-cache", "--out", tmp_path / "clean",
-                       "--base-url", server.origin + "/")
-    assert result.code == 0
-    clean = {p.relative_to(tmp_path / "clean").as_posix(): p.read_bytes()
-             for p in (tmp_path / "clean").rglob("*") if p.is_file()}
-    assert served == clean
+        served = tree(server.builder.out)
+    assert served == clean_build(site, tmp_path / "clean", server.origin + "/")
 
 
 def test_a_site_big_enough_for_the_process_pool_keeps_serving(tmp_path: Path) -> None:
     # The pool's workers are forked from the server; their shutdown must not read as a "stop".
     pages = {f"content/blog/p{i:03}.md": f"---\ntitle: P{i}\ndate: 2026-01-01\n---\nBody {i}.\n" for i in range(260)}
     site = write_files(tmp_path / "site", {**SITE, **pages})
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port),
-                             "--idp-port", str(free_port())], stderr=subprocess.PIPE, text=True)
+    proc, port = spawn_serve(site, "/blog/")
     try:
-        deadline = time.monotonic() + 60
-        while get_status(f"http://127.0.0.1:{port}/blog/") != 200:
-            assert time.monotonic() < deadline and proc.poll() is None
-            time.sleep(0.05)
         time.sleep(1.0)
         assert proc.poll() is None, "the server stopped by itself"
         assert get_status(f"http://127.0.0.1:{port}/blog/p001/") == 200
