@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from serve_helpers import dev_server, free_port, get
-from sitekit import clean_build, run_atoll, tree, write_files
+from sitekit import clean_build, tree, write_files
 
 from generator.serve import ServeError, ServeOptions, DevServer
 
