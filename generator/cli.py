@@ -169,11 +169,7 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    try:
-        config = load_config(args.site)
-    except BuildFailed as exc:
-        _print_errors(exc, err, kept=None)
-        return EXIT_SITE_ERRORS
+    config = load_config(args.site)  # a broken site.yaml: BuildFailed, reported by main()
     removed = []
     if cache.clean(config.root):
         removed.append(str(cache.cache_path(config.root).parent))
@@ -232,24 +228,14 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _cmd_companion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.companion import run_companion
 
-    try:
-        config = load_config(args.site)
-    except BuildFailed as exc:
-        _print_errors(exc, err, kept=None)
-        return EXIT_SITE_ERRORS
+    config = load_config(args.site)  # a broken site.yaml: BuildFailed, reported by main()
     return run_companion(config, host=args.host, port=args.port)
 
 
 def _cmd_idp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from generator.devidp import run_idp
 
-    config = None
-    if (args.site / "site.yaml").exists():
-        try:
-            config = load_config(args.site)
-        except BuildFailed as exc:
-            _print_errors(exc, err, kept=None)
-            return EXIT_SITE_ERRORS
+    config = load_config(args.site) if (args.site / "site.yaml").exists() else None
     return run_idp(config, host=args.host, port=args.port, site_origin=args.site_origin)
 
 
@@ -268,6 +254,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_USAGE
     try:
         return handlers[args.command](args, out, err)
+    except BuildFailed as exc:  # the site's own mistakes, outside a build (atoll build reports its own)
+        _print_errors(exc, err, kept=None)
+        return EXIT_SITE_ERRORS
     except KeyboardInterrupt:
         print("\nInterrupted; the output folder was left as it was.", file=err)
         return 130

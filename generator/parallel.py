@@ -70,6 +70,10 @@ def _render_range(bounds: tuple[int, int]) -> list[Result]:
     return results
 
 
+def _use_pool(jobs: int, count: int) -> bool:
+    return jobs > 1 and count >= PARALLEL_THRESHOLD and "fork" in multiprocessing.get_all_start_methods()
+
+
 def _read_chunk(items: list[tuple[SourceFile, str | None]]) -> list[ReadResult]:
     return [read_source(source, known) for source, known in items]
 
@@ -77,7 +81,7 @@ def _read_chunk(items: list[tuple[SourceFile, str | None]]) -> list[ReadResult]:
 def read_all(items: Sequence[tuple[SourceFile, str | None]], *, jobs: int | None = None) -> list[ReadResult]:
     """Read and parse pages (``(source, known digest)`` pairs), in order, on every core."""
     jobs = jobs or default_jobs()
-    if jobs <= 1 or len(items) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+    if not _use_pool(jobs, len(items)):
         return _read_chunk(list(items))
     size = max(CHUNK, -(-len(items) // (jobs * 4)))
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
@@ -94,7 +98,7 @@ def render_all(model: SiteModel, tasks: Sequence[Task], staging: Path, *, jobs: 
     chunks = [(i, min(i + CHUNK, len(tasks))) for i in range(0, len(tasks), CHUNK)]
     results: list[Result] = []
     try:
-        if jobs <= 1 or len(tasks) < PARALLEL_THRESHOLD or "fork" not in multiprocessing.get_all_start_methods():
+        if not _use_pool(jobs, len(tasks)):
             for bounds in chunks:
                 results.extend(_render_range(bounds))
                 if progress:
