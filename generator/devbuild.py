@@ -53,6 +53,16 @@ def _same_bytes(path: Path, data: bytes) -> bool:
         return False
 
 
+def _same_stat(source: Path, copy: Path) -> bool:
+    """Whether ``copy`` is still the copy2 of ``source`` (same size and mtime): public/
+    may hold big files, and reading them all on every rebuild would be wasted."""
+    try:
+        a, b = source.stat(), copy.stat()
+    except OSError:
+        return False
+    return a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns
+
+
 class LiveBuilder:
     """Rebuilds ``site_root`` into ``out`` (drafts included unless asked otherwise)."""
 
@@ -185,10 +195,10 @@ class LiveBuilder:
                 self._write(output, data)
                 changed.append(output)
         for output, source in plan.copies.items():
-            if not _same_bytes(self.out / output, source.read_bytes()):
-                target = self.out / output
+            target = self.out / output
+            if not _same_stat(source, target):
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
+                shutil.copy2(source, target)  # keeps the mtime: the next rebuild compares stats only
                 changed.append(output)
         wanted |= set(small) | set(plan.copies)
         for stale in sorted(self.files - wanted):
