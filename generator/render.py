@@ -28,6 +28,13 @@ from generator.markup import MarkupRenderer, Rendered
 TAGS_URL = "/tags/"
 
 
+def with_base(base_path: str, path: str) -> str:
+    """``/css/site.css`` under the base path ``/docs/`` -> ``/docs/css/site.css``; URLs pass."""
+    if "://" in path or path.startswith("//"):
+        return path
+    return base_path + path.lstrip("/")
+
+
 @dataclass(frozen=True)
 class SiteModel:
     config: SiteConfig
@@ -52,9 +59,9 @@ class SiteModel:
             "authority": auth.authority,
             "client_id": auth.client_id,
             "scope": auth.scope,
-            "redirect_path": base + auth.redirect_path.lstrip("/"),
-            "post_login_path": base + auth.post_login_path.lstrip("/"),
-            "post_logout_path": base + auth.post_logout_path.lstrip("/"),
+            "redirect_path": with_base(base, auth.redirect_path),
+            "post_login_path": with_base(base, auth.post_login_path),
+            "post_logout_path": with_base(base, auth.post_logout_path),
             "companion_url": auth.companion_url,
             "cognito_domain": auth.cognito_domain,
             "browser_tokens": auth.browser_tokens,
@@ -134,9 +141,7 @@ class SiteRenderer:
 
     def url(self, path: str) -> str:
         """A site path with the base path in front: ``url('/css/site.css')``."""
-        if "://" in path or path.startswith("//"):
-            return path
-        return self.base + path.lstrip("/")
+        return with_base(self.base, path)
 
     @cached_property
     def site_view(self) -> dict[str, Any]:
