@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
-from generator.config import SiteConfig
+from generator.config import SiteConfig, with_base
 from generator.content import BLOG_SECTION, Page
 
 FEED_ENTRIES = 20
@@ -134,7 +134,7 @@ def atom_feed(config: SiteConfig, posts: Sequence[Page], html_of: dict[str, str]
     if config.author:
         out.append(f"  <author><name>{escape(config.author)}</name></author>")
     for post in entries:
-        link = base + post.url.lstrip("/")
+        link = with_base(base, post.url)
         stamp = post.updated or post.date or dt.date(1970, 1, 1)
         out += [
             "  <entry>",
@@ -161,7 +161,7 @@ def sitemap(config: SiteConfig, entries: Iterable[tuple[str, dt.date | None]]) -
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, lastmod in sorted(entries):
-        out.append(f"  <url><loc>{escape(base + url.lstrip('/'))}</loc>"
+        out.append(f"  <url><loc>{escape(with_base(base, url))}</loc>"
                    + (f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else "") + "</url>")
     out.append("</urlset>")
     return "\n".join(out) + "\n"

@@ -124,6 +124,14 @@ class SiteConfig:
         return self.root / name
 
 
+def with_base(base: str, path: str) -> str:
+    """A site path under a base (a base path or a whole base URL, ending in '/'):
+    ``/css/site.css`` under ``/docs/`` -> ``/docs/css/site.css``. Full URLs pass as they are."""
+    if "://" in path or path.startswith("//"):
+        return path
+    return base + path.lstrip("/")
+
+
 def normalize_base_url(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 

@@ -19,6 +19,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from generator import fastinline
+from generator.config import with_base
 from generator.content import Page
 from generator.errors import SiteError
 from generator.highlight import FencedCodeExtension
@@ -97,7 +98,7 @@ class MarkupRenderer:
             self._broken.append(href)
             return None
         self._links.append(target)
-        new = self.base_path + url.lstrip("/")
+        new = with_base(self.base_path, url)
         return f"{new}#{parts.fragment}" if parts.fragment else new
 
     def render(self, page: Page) -> Rendered:

@@ -19,20 +19,13 @@ from markupsafe import Markup
 
 from generator import __version__
 from generator.collections import BLOG_URL, Pager, Tag, paginate, slugify
-from generator.config import SiteConfig
+from generator.config import SiteConfig, with_base
 from generator.content import Page
 from generator.errors import SiteError
 from generator.layouts import layout_error, make_environment, raised_in_layout
 from generator.markup import MarkupRenderer, Rendered
 
 TAGS_URL = "/tags/"
-
-
-def with_base(base_path: str, path: str) -> str:
-    """``/css/site.css`` under the base path ``/docs/`` -> ``/docs/css/site.css``; URLs pass."""
-    if "://" in path or path.startswith("//"):
-        return path
-    return base_path + path.lstrip("/")
 
 
 @dataclass(frozen=True)
