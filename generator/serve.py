@@ -63,10 +63,14 @@ def bind(host: str, port: int, flag: str) -> list[socket.socket]:
         return [sock]
     except OSError as exc:
         sock.close()
-        if exc.errno == errno.EADDRINUSE:
-            raise ServeError(f"port {port} on {host} is already in use; pick another with {flag} "
-                             f"(e.g. {flag} {port + 10})") from exc
-        raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        raise cannot_listen(host, port, flag, exc) from exc
+
+
+def cannot_listen(host: str, port: int, flag: str, exc: OSError) -> ServeError:
+    if exc.errno == errno.EADDRINUSE:
+        return ServeError(f"port {port} on {host} is already in use; pick another with {flag} "
+                          f"(e.g. {flag} {port + 10})")
+    return ServeError(f"cannot listen on {host}:{port}: {exc.strerror}")
 
 
 def error_payload(error: SiteError, site_root: Path) -> dict[str, Any]:
@@ -156,9 +160,11 @@ class DevServer:
                 raise ServeError(f"the dev identity provider is for this machine only, so it listens on "
                                  f"loopback addresses, not {self.options.host}; serve on 127.0.0.1, or set "
                                  "auth.authority to a real provider")
-            bind(self.options.host, self.options.idp_port, "--idp-port")[0].close()
-            self.idp_server, idp = start_idp(config, host=self.options.host, port=self.options.idp_port,
-                                             site_origin=self.origin)
+            try:
+                self.idp_server, idp = start_idp(config, host=self.options.host, port=self.options.idp_port,
+                                                 site_origin=self.origin)
+            except OSError as exc:
+                raise cannot_listen(self.options.host, self.options.idp_port, "--idp-port", exc) from exc
             self.idp_url = idp.settings.issuer
             users = ", ".join(f"{u.username} / {u.password}" for u in idp.settings.users)
             self.say(f"Dev identity provider at {self.idp_url} (development only; users: {users})")
