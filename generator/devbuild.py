@@ -177,7 +177,7 @@ class LiveBuilder:
         plan, _ = load_site(config, drafts=self.drafts, state=self.state, known=self._known_sources(changes))
         self.out.mkdir(parents=True, exist_ok=True)
         old_output = self.out if self.state.output == str(self.out) else None
-        scratch = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.atoll-render-", dir=self.out.parent))
+        scratch = Path(tempfile.mkdtemp(prefix=self._scratch_prefix, dir=self.out.parent))
         try:
             rendering = render_changed(plan, self.state, drafts=self.drafts, staging=scratch,
                                        old_output=old_output, jobs=self.jobs, check_files=self._check_files)
@@ -213,6 +213,10 @@ class LiveBuilder:
         return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
                        seconds=time.perf_counter() - started)
 
+    @property
+    def _scratch_prefix(self) -> str:
+        return f".{self.out.name}.atoll-render-"
+
     def _write(self, output: str, data: bytes) -> None:
         target = self.out / output
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -234,6 +238,9 @@ class LiveBuilder:
         output file it reuses, so a folder changed behind our back is rendered again.
         """
         self._check_files = True
+        if self.out.parent.is_dir():  # render folders a killed session left behind
+            for leftover in self.out.parent.glob(f"{self._scratch_prefix}*"):
+                shutil.rmtree(leftover, ignore_errors=True)
         if state.output == str(self.out) and (self.out / MARKER).is_file():
             self.state = state
             self.files = {p.relative_to(self.out).as_posix() for p in self.out.rglob("*") if p.is_file()}
