@@ -25,7 +25,7 @@ import time
 
 from corpus import REPO, make_site
 
-ATOLL = [sys.executable, "-m", "generator"]
+ATOLL = [sys.executable, "-m", "atoll"]
 
 
 def timed(cmd: list[str]) -> tuple[float, float, float]:

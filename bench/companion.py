@@ -37,7 +37,7 @@ import waitress  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from jwt.algorithms import RSAAlgorithm  # noqa: E402
 
-from generator.companion import CompanionSettings, create_app  # noqa: E402
+from atoll.companion import CompanionSettings, create_app  # noqa: E402
 
 CLIENT_ID = "bench-client"
 ORIGIN = "http://127.0.0.1:4321"

@@ -30,8 +30,9 @@ import time
 import urllib.request
 from pathlib import Path
 
-from corpus import REPO, make_site
 from playwright.sync_api import expect, sync_playwright
+
+from corpus import REPO, make_site
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -50,7 +51,7 @@ class Server:
         self.origin = f"http://127.0.0.1:{self.port}"
         started = time.monotonic()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(self.port),
+            [sys.executable, "-m", "atoll", "serve", "--site", str(site), "--port", str(self.port),
              "--idp-port", str(self.idp_port)], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()

@@ -25,9 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
+from playwright.sync_api import sync_playwright  # noqa: E402
+
 from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from e2e_helpers import READER, SIGNED_IN, Reader, http_status, serve_site, write_site  # noqa: E402
-from playwright.sync_api import sync_playwright  # noqa: E402
 
 
 def one_round_trip(reader: Reader, start_path: str) -> tuple[float, float]:

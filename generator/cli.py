@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from generator import __version__, cache
-from generator.build import build
-from generator.config import SiteConfig, load_config
-from generator.errors import BuildFailed, SiteError
-from generator.output import MARKER
+from atoll import __version__
+from atoll.build import cache
+from atoll.build.output import MARKER
+from atoll.build.pipeline import build
+from atoll.config import SiteConfig, load_config
+from atoll.errors import BuildFailed, SiteError
 
 # serve, companion and idp import their servers (tornado, waitress, PyJWT) only when
 # used, so that `atoll build` starts quickly.
@@ -193,7 +194,7 @@ def _shown_path(path: Path) -> str:
 
 
 def _cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.scaffold import scaffold
+    from atoll.scaffold import scaffold
 
     try:
         created = scaffold(args.dir)
@@ -209,7 +210,7 @@ def _cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.serve import ServeOptions, serve
+    from atoll.serve.server import ServeOptions, serve
 
     if not args.site.is_dir():
         print(f"atoll serve: the site folder {args.site} does not exist", file=err)
@@ -226,14 +227,14 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _cmd_companion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.companion import run_companion
+    from atoll.companion import run_companion
 
     config = load_config(args.site)  # a broken site.yaml: BuildFailed, reported by main()
     return run_companion(config, host=args.host, port=args.port)
 
 
 def _cmd_idp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from generator.devidp import run_idp
+    from atoll.devidp import run_idp
 
     config = load_config(args.site) if (args.site / "site.yaml").exists() else None
     return run_idp(config, host=args.host, port=args.port, site_origin=args.site_origin)

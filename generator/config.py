@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator import yamlmarks
-from generator.errors import BuildFailed, ErrorList, SiteError
+from atoll import yamlmarks
+from atoll.errors import BuildFailed, ErrorList, SiteError
 
 CONFIG_NAME = "site.yaml"
 DEV_IDP_PORT = 4322

@@ -6,8 +6,8 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from generator.errors import SiteError
-from generator.theme import default_theme
+from atoll.errors import SiteError
+from atoll.theme import default_theme
 
 SITE_YAML = """\
 # Site settings. Unknown keys are errors, so a typo never passes silently.

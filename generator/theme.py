@@ -2,7 +2,7 @@
 
 The repository root is the example site, and its ``layouts/``, ``scripts/``
 and ``public/`` folders are the default theme; the wheel carries copies of
-them as ``generator/theme/``.
+them as ``atoll/themes/default/``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ THEME_FOLDERS = ("layouts", "scripts", "public")
 
 @cache
 def default_theme() -> Path:
-    packaged = Path(__file__).with_name("theme")
+    packaged = Path(__file__).parent / "themes" / "default"
     if (packaged / "layouts").is_dir():
         return packaged
     checkout = Path(__file__).resolve().parent.parent

@@ -1,7 +1,7 @@
 """The example site's to-do API, mounted by the companion under ``/api/`` behind the session.
 
     companion:
-      api: generator.todos:create_app
+      api: atoll.todos:create_app
       database: todos.sqlite3
 
 Each reader sees and changes only their own items (another reader's id is a
@@ -21,7 +21,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from generator.companion.http import (
+from atoll.companion.middleware import USER_KEY
+from atoll.wsgi.http import (
     HttpError,
     Response,
     WSGIApp,
@@ -32,7 +33,6 @@ from generator.companion.http import (
     not_found,
     read_json_object,
 )
-from generator.companion.middleware import USER_KEY
 
 MAX_TEXT = 500
 MAX_TODOS_PER_READER = 1000

@@ -24,8 +24,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from generator.companion import CompanionSettings, create_app
-from generator.wsgiserver import start_background, stop
+from atoll.companion import CompanionSettings, create_app
+from atoll.wsgi.server import start_background, stop
 
 CLIENT_ID = "test-client"
 ORIGIN = "http://127.0.0.1:4321"

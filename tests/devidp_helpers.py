@@ -15,11 +15,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-
-from generator.config import SiteConfig, parse_config
-from generator.devidp import DevIdpApp, start_idp
-from generator.wsgiserver import stop
 from tests.companion_helpers import ORIGIN, Result
+
+from atoll.config import SiteConfig, parse_config
+from atoll.devidp import DevIdpApp, start_idp
+from atoll.wsgi.server import stop
 
 CLIENT_ID = "idp-test-client"
 REDIRECT_URI = f"{ORIGIN}/callback/"

@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect, sync_playwright
+
 from serve_helpers import free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -106,7 +107,7 @@ def write_site(root: Path, *, authority: str | None = None, client_id: str = SIT
     auth += [f"  - {json.dumps({'username': u.username, 'password': u.password, 'name': u.name})}"
              for u in DEV_USERS]
     site_yaml = "title: E2E site\nauth:\n" + "".join(f"  {line}\n" for line in auth) + (
-        "companion:\n  api: generator.todos:create_app\n  database: .atoll/todos.sqlite3\n")
+        "companion:\n  api: atoll.todos:create_app\n  database: .atoll/todos.sqlite3\n")
     for name, text in {"site.yaml": site_yaml, **PAGES}.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,7 +181,7 @@ def start_process(name: str, argv: list[str], log: Path, *, cwd: Path = REPO) ->
 
 def atoll_command() -> list[str]:
     script = Path(sys.executable).with_name("atoll")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "generator"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "atoll"]
 
 
 @dataclass

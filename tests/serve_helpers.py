@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from generator.serve import DevServer, ServeOptions
+from atoll.serve.server import DevServer, ServeOptions
 
 
 def free_port() -> int:

@@ -7,7 +7,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.cli import main
+from atoll.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 

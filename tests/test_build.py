@@ -9,10 +9,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from sitekit import REPO, run_atoll, tree
 
-from generator import build as build_module
-from generator.output import MARKER
+from atoll.build import pipeline as build_module
+from atoll.build.output import MARKER
+from sitekit import REPO, run_atoll, tree
 
 BASIC = Path(__file__).parent / "sites" / "basic"
 

@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from atoll import __version__
 from sitekit import run_atoll
-
-from generator import __version__
 
 
 def test_version() -> None:
@@ -77,7 +76,7 @@ class FakeTerminal:
 
 
 def test_progress_shows_on_a_terminal_only_after_a_moment(monkeypatch) -> None:
-    from generator import cli
+    from atoll import cli
 
     clock = [100.0]
     monkeypatch.setattr(cli.time, "monotonic", lambda: clock[0])

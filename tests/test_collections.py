@@ -4,9 +4,9 @@ import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from generator.collections import atom_feed, collect_tags, paginate, slugify, sitemap, sort_posts
-from generator.config import parse_config
-from generator.content import parse_page
+from atoll.build.collections import atom_feed, collect_tags, paginate, sitemap, slugify, sort_posts
+from atoll.build.content import parse_page
+from atoll.config import parse_config
 
 
 def post(name: str, date: str, tags: str = "[]", title: str | None = None):

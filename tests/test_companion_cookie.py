@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 
+from itsdangerous import URLSafeSerializer
 from tests.companion_helpers import (
     SECRET,
     SUB,
@@ -17,9 +18,8 @@ from tests.companion_helpers import (
     same_origin,
     settings_for,
 )
-from itsdangerous import URLSafeSerializer
 
-from generator.companion import create_app
+from atoll.companion import create_app
 
 
 def test_cookie_attributes_on_http(provider: FakeProvider) -> None:

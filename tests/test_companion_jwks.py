@@ -13,7 +13,7 @@ from tests.companion_helpers import (
     settings_for,
 )
 
-from generator.companion import create_app
+from atoll.companion import create_app
 
 
 def forged_kid(provider: FakeProvider, kid: str) -> str:

@@ -6,8 +6,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-
-from generator.companion import USER_KEY, create_app, session_middleware
 from tests.companion_helpers import (
     ORIGIN,
     SUB,
@@ -18,6 +16,8 @@ from tests.companion_helpers import (
     same_origin,
     settings_for,
 )
+
+from atoll.companion import USER_KEY, create_app, session_middleware
 
 
 def echo(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

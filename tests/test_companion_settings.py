@@ -11,17 +11,17 @@ import time
 from pathlib import Path
 
 import pytest
+from tests.devidp_helpers import http
 
-from generator.companion import (
+from atoll.companion import (
     CompanionConfigError,
     CompanionSettings,
     load_api,
     run_companion,
     settings_from_site,
 )
-from generator.companion import wsgi as companion_wsgi
-from generator.config import SiteConfig, parse_config
-from tests.devidp_helpers import http
+from atoll.companion import wsgi as companion_wsgi
+from atoll.config import SiteConfig, parse_config
 
 SITE = """
 title: T
@@ -30,7 +30,7 @@ auth:
   client_id: abc
   authority: https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC
 companion:
-  api: generator.todos:create_app
+  api: atoll.todos:create_app
   database: data/todos.sqlite3
 """
 
@@ -83,7 +83,7 @@ def test_load_api_imports_a_module_from_the_site_folder(tmp_path: Path, monkeypa
     monkeypatch.setattr(sys, "path", list(sys.path))
     (tmp_path / "site_api_for_test.py").write_text(
         "def make(*, database):\n    return ('app', database)\n")
-    config = site(tmp_path, SITE.replace("generator.todos:create_app", "site_api_for_test:make"))
+    config = site(tmp_path, SITE.replace("atoll.todos:create_app", "site_api_for_test:make"))
     try:
         assert load_api(config) == ("app", tmp_path / "data/todos.sqlite3")  # type: ignore[comparison-overlap]
     finally:
@@ -91,7 +91,7 @@ def test_load_api_imports_a_module_from_the_site_folder(tmp_path: Path, monkeypa
 
 
 def test_load_api_names_a_missing_factory(tmp_path: Path) -> None:
-    config = site(tmp_path, SITE.replace("generator.todos:create_app", "generator.todos:nope"))
+    config = site(tmp_path, SITE.replace("atoll.todos:create_app", "atoll.todos:nope"))
     with pytest.raises(CompanionConfigError, match="nope"):
         load_api(config)
 
@@ -125,8 +125,8 @@ def free_port() -> int:
 def test_production_runner_serves_the_session_and_the_api_under_waitress(tmp_path: Path) -> None:
     site(tmp_path, SITE.replace("https://docs.example.com/guide/", "http://127.0.0.1:4321/"))
     port = free_port()
-    code = ("import sys; from pathlib import Path; from generator.config import load_config; "
-            "from generator.companion import run_companion; "
+    code = ("import sys; from pathlib import Path; from atoll.config import load_config; "
+            "from atoll.companion import run_companion; "
             f"sys.exit(run_companion(load_config(Path({str(tmp_path)!r})), port={port}))")
     env = {**os.environ, "ATOLL_SESSION_SECRET": "p" * 40}
     process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=Path(__file__).parent.parent,

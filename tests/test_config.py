@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config, parse_config
-from generator.errors import BuildFailed
+from atoll.config import load_config, parse_config
+from atoll.errors import BuildFailed
 
 
 def errors_of(text: str) -> list[str]:

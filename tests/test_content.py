@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from generator.content import PageErrors, parse_page, split_front_matter, url_for_source
+from atoll.build.content import PageErrors, parse_page, split_front_matter, url_for_source
 
 
 def test_split_front_matter_reports_body_line() -> None:

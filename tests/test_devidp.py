@@ -10,10 +10,6 @@ from urllib.parse import urlencode
 
 import jwt
 import pytest
-
-from generator.config import DevUser
-from generator.devidp import create_app, settings_from_site, subject
-from generator.devidp.tokens import mint
 from tests.companion_helpers import ORIGIN, call
 from tests.devidp_helpers import (
     CLIENT_ID,
@@ -30,6 +26,10 @@ from tests.devidp_helpers import (
     sign_in,
     site_config,
 )
+
+from atoll.config import DevUser
+from atoll.devidp import create_app, settings_from_site, subject
+from atoll.devidp.tokens import mint
 
 
 def claims(token: str) -> dict[str, object]:

@@ -17,8 +17,18 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import HTML_NAME, MALLORY, READER, SIGNED_IN, AtollSite, Reader, query_of
-from e2e_helpers import dev_site, e2e_browser, readers  # noqa: F401 - fixtures
+from e2e_helpers import (  # noqa: F401 - fixtures
+    HTML_NAME,
+    MALLORY,
+    READER,
+    SIGNED_IN,
+    AtollSite,
+    Reader,
+    dev_site,
+    e2e_browser,
+    query_of,
+    readers,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,18 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import READER, SIGNED_IN, SIGNED_OUT, WRITER, AtollSite, Reader, query_of
-from e2e_helpers import dev_site, e2e_browser, readers  # noqa: F401 - fixtures
+from e2e_helpers import (  # noqa: F401 - fixtures
+    READER,
+    SIGNED_IN,
+    SIGNED_OUT,
+    WRITER,
+    AtollSite,
+    Reader,
+    dev_site,
+    e2e_browser,
+    query_of,
+    readers,
+)
 
 pytestmark = pytest.mark.browser
 

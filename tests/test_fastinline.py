@@ -5,8 +5,8 @@ from __future__ import annotations
 import markdown
 import pytest
 
-from generator import fastinline
-from generator.markup import EXTENSION_CONFIGS, EXTENSIONS
+from atoll.build import fastinline
+from atoll.build.markup import EXTENSION_CONFIGS, EXTENSIONS
 
 CASES = [
     "plain words only",

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-from sitekit import clean_build, run_atoll, tree, write_files
 
-from generator import cache
-from generator.devbuild import Changes, LiveBuilder
-from generator.errors import BuildFailed
+from atoll.build import cache
+from atoll.errors import BuildFailed
+from atoll.serve.rebuild import Changes, LiveBuilder
+from sitekit import clean_build, run_atoll, tree, write_files
 
 SITE = {
     "site.yaml": "title: Inc\nbase_url: http://127.0.0.1:4321/\nper_page: 3\n",

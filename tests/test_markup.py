@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from generator.content import parse_page
-from generator.markup import MarkupRenderer
+from atoll.build.content import parse_page
+from atoll.build.markup import MarkupRenderer
 
 URLS = {"guide/setup.md": "/guide/setup/", "index.md": "/", "blog/hello.md": "/blog/hello/"}
 

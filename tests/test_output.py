@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import SiteError
-from generator.output import MARKER, Staging, check_output_location
+from atoll.build.output import MARKER, Staging, check_output_location
+from atoll.errors import SiteError
 
 
 @pytest.mark.parametrize("out", [".", "content", "content/dist", "public", "layouts/x", ".."])

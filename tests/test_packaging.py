@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from sitekit import REPO
 
 pytestmark = pytest.mark.slow
@@ -30,10 +31,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_wheel_carries_the_default_theme(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
-    for name in ("generator/theme/layouts/base.html", "generator/theme/layouts/callback.html",
-                 "generator/theme/public/css/site.css", "generator/theme/scripts/islands.js",
-                 "generator/theme/scripts/callback.js", "generator/dev/client.js", "generator/cli.py"):
+    for name in ("atoll/themes/default/layouts/base.html", "atoll/themes/default/layouts/callback.html",
+                 "atoll/themes/default/public/css/site.css", "atoll/themes/default/scripts/islands.js",
+                 "atoll/themes/default/scripts/callback.js", "atoll/serve/client.js", "atoll/cli.py",
+                 "atoll/build/pipeline.py", "atoll/companion/app.py"):
         assert name in names, name
+    # the import package is `atoll`: nothing installs a top-level `generator`
+    assert not any(n.startswith("generator/") for n in names)
     assert not any(n.startswith(("tests/", "content/")) for n in names)
 
 

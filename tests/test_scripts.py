@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from generator.errors import SiteError
-from generator.scripts import bundle
+from atoll.build.scripts import bundle
+from atoll.errors import SiteError
 
 
 def src(**files: str) -> dict[str, tuple[str, str]]:
@@ -38,7 +38,7 @@ def test_missing_import_is_an_error() -> None:
 
 
 def test_closure_lists_everything_a_script_may_load() -> None:
-    from generator.scripts import closure
+    from atoll.build.scripts import closure
 
     out = bundle(src(a='import "./b.js";', b='const c = () => import("./c.js");', c="", d=""))
     assert closure(out, "a.js") == ["b.js", "c.js"]
@@ -49,9 +49,8 @@ def test_scripts_are_minified_and_still_parse(tmp_path) -> None:
     import shutil
     import subprocess
 
+    from atoll.build.scripts import load_sources
     from sitekit import REPO
-
-    from generator.scripts import load_sources
 
     sources = load_sources(REPO)
     out = bundle(sources)

@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+
+from atoll.serve.server import DevServer, ServeError, ServeOptions
 from serve_helpers import dev_server, free_port, get
 from sitekit import clean_build, tree, write_files
-
-from generator.serve import ServeError, ServeOptions, DevServer
 
 SITE = {
     "site.yaml": "title: Dev\nbase_url: https://example.com/docs/\n",
@@ -25,7 +25,7 @@ AUTH = "  \nauth:\n  client_id: dev-site\n"
 def spawn_serve(site: Path, ready_path: str) -> tuple[subprocess.Popen[str], int]:
     """`atoll serve` as its own process (signals, event loop), once ``ready_path`` answers 200."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port),
+    proc = subprocess.Popen([sys.executable, "-m", "atoll", "serve", "--site", str(site), "--port", str(port),
                              "--idp-port", str(free_port())], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
     while get_status(f"http://127.0.0.1:{port}{ready_path}") != 200:
@@ -131,7 +131,7 @@ def test_busy_port_names_the_flag(tmp_path: Path) -> None:
         with pytest.raises(ServeError, match=rf"port {port} on 127.0.0.1 is already in use; pick another with --port"):
             server.start()
         # the CLI in its own process: its event loop must not meet pytest-playwright's
-        done = subprocess.run([sys.executable, "-m", "generator", "serve", "--site", str(site), "--port", str(port),
+        done = subprocess.run([sys.executable, "-m", "atoll", "serve", "--site", str(site), "--port", str(port),
                                "--idp-port", str(free_port())], capture_output=True, text=True, timeout=60)
         assert done.returncode == 1
         assert f"atoll serve: port {port} on 127.0.0.1 is already in use; pick another with --port" in done.stderr

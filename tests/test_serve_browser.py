@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
+
 from serve_helpers import dev_server
 from sitekit import write_files
 

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from generator import todos
-from generator.companion import USER_KEY
 from tests.companion_helpers import Result, call
+
+from atoll import todos
+from atoll.companion import USER_KEY
 
 ALICE = {"sub": "alice-sub", "username": "alice"}
 BOB = {"sub": "bob-sub", "username": "bob"}

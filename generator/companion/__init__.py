@@ -3,15 +3,14 @@
 Entry points: :func:`create_app` (the WSGI app), :func:`settings_from_site`,
 :func:`load_api`, :func:`session_middleware` (put your own API behind the
 session), :func:`run_companion` (production, waitress) and
-``generator.companion.wsgi:application`` (gunicorn, Lambda adapters).
+``atoll.companion.wsgi:application`` (gunicorn, Lambda adapters).
 """
 
-from generator.companion.app import CompanionApp, create_app
-from generator.companion.http import WSGIApp
-from generator.companion.middleware import USER_KEY, session_middleware
-from generator.companion.runner import run_companion
-from generator.companion.session import COOKIE_NAME
-from generator.companion.settings import (
+from atoll.companion.app import CompanionApp, create_app
+from atoll.companion.middleware import USER_KEY, session_middleware
+from atoll.companion.runner import run_companion
+from atoll.companion.session import COOKIE_NAME
+from atoll.companion.settings import (
     SECRET_ENV,
     CompanionConfigError,
     CompanionSettings,
@@ -19,6 +18,7 @@ from generator.companion.settings import (
     secret_from_env,
     settings_from_site,
 )
+from atoll.wsgi.http import WSGIApp
 
 __all__ = [
     "COOKIE_NAME", "SECRET_ENV", "USER_KEY", "CompanionApp", "CompanionConfigError", "CompanionSettings",

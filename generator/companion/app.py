@@ -7,7 +7,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from generator.companion.http import (
+from atoll.companion.middleware import check_state_change, mount, session_middleware
+from atoll.companion.provider import Fetch, Provider, ProviderUnavailable, make_fetch
+from atoll.companion.session import SessionCookie, SessionTooLarge
+from atoll.companion.settings import CompanionSettings
+from atoll.companion.verify import Rules, TokenRejected, public_user, verify_tokens
+from atoll.wsgi.http import (
     HttpError,
     Response,
     StartResponse,
@@ -20,11 +25,6 @@ from generator.companion.http import (
     read_json_object,
     shielded,
 )
-from generator.companion.middleware import check_state_change, mount, session_middleware
-from generator.companion.provider import Fetch, Provider, ProviderUnavailable, make_fetch
-from generator.companion.session import SessionCookie, SessionTooLarge
-from generator.companion.settings import CompanionSettings
-from generator.companion.verify import Rules, TokenRejected, public_user, verify_tokens
 
 logger = logging.getLogger("atoll.companion")
 

@@ -1,6 +1,6 @@
 """Put a site's own WSGI API behind the companion's session.
 
-    from generator.companion import session_middleware
+    from atoll.companion import session_middleware
 
     api = session_middleware(my_wsgi_app, settings)          # 401 without a session
     api = session_middleware(my_wsgi_app, settings, required=False)
@@ -18,7 +18,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from generator.companion.http import (
+from atoll.companion.session import SessionCookie
+from atoll.companion.settings import CompanionSettings
+from atoll.wsgi.http import (
     STATE_CHANGING,
     HttpError,
     StartResponse,
@@ -28,8 +30,6 @@ from generator.companion.http import (
     read_body,
     shielded,
 )
-from generator.companion.session import SessionCookie
-from generator.companion.settings import CompanionSettings
 
 USER_KEY = "atoll.user"
 

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 import waitress
 
-from generator.companion.app import create_app
-from generator.companion.settings import CompanionConfigError, load_api, secret_from_env, settings_from_site
-from generator.config import SiteConfig, is_loopback_host
+from atoll.companion.app import create_app
+from atoll.companion.settings import CompanionConfigError, load_api, secret_from_env, settings_from_site
+from atoll.config import SiteConfig, is_loopback_host
 
 
 def run_companion(site: SiteConfig, *, host: str = "127.0.0.1", port: int = 8000, threads: int = 8) -> int:

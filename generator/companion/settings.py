@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from generator.companion.http import MAX_BODY, WSGIApp
-from generator.config import SiteConfig
+from atoll.config import SiteConfig
+from atoll.wsgi.http import MAX_BODY, WSGIApp
 
 SECRET_ENV = "ATOLL_SESSION_SECRET"
 MIN_SECRET_CHARS = 32

@@ -11,7 +11,7 @@ from typing import Any
 
 import jwt
 
-from generator.companion.provider import Provider, UnknownKey
+from atoll.companion.provider import Provider, UnknownKey
 
 ALGORITHMS = ["RS256"]
 MAX_TOKEN_CHARS = 8 * 1024

@@ -1,6 +1,6 @@
 """An importable WSGI app for any WSGI server or serverless adapter.
 
-    ATOLL_SITE=/srv/mysite ATOLL_SESSION_SECRET=... gunicorn -w 2 'generator.companion.wsgi:application'
+    ATOLL_SITE=/srv/mysite ATOLL_SESSION_SECRET=... gunicorn -w 2 'atoll.companion.wsgi:application'
 
 For AWS Lambda, hand ``application`` to a WSGI adapter (e.g. apig-wsgi's
 ``make_lambda_handler(application)``). ``ATOLL_SITE`` (default ".") is the
@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from generator.companion.app import CompanionApp, create_app
-from generator.companion.settings import load_api, secret_from_env, settings_from_site
-from generator.config import load_config
+from atoll.companion.app import CompanionApp, create_app
+from atoll.companion.settings import load_api, secret_from_env, settings_from_site
+from atoll.config import load_config
 
 
 def make_application(environ: Mapping[str, str] = os.environ) -> CompanionApp:

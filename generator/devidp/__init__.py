@@ -5,10 +5,10 @@ form), ``/oauth2/token`` (code + PKCE S256, refresh_token), ``/oauth2/userInfo``
 Cognito's ``/logout`` and a standard ``end_session_endpoint`` (``/oauth2/logout``).
 """
 
-from generator.devidp.app import DevIdpApp, create_app
-from generator.devidp.runner import run_idp, start_idp
-from generator.devidp.settings import DEFAULT_CLIENT_ID, DevIdpSettings, settings_from_site
-from generator.devidp.tokens import subject
+from atoll.devidp.app import DevIdpApp, create_app
+from atoll.devidp.runner import run_idp, start_idp
+from atoll.devidp.settings import DEFAULT_CLIENT_ID, DevIdpSettings, settings_from_site
+from atoll.devidp.tokens import subject
 
 __all__ = ["DEFAULT_CLIENT_ID", "DevIdpApp", "DevIdpSettings", "create_app", "run_idp", "settings_from_site",
            "start_idp", "subject"]

@@ -8,17 +8,7 @@ from urllib.parse import parse_qs
 
 import jwt
 
-from generator.companion.http import (
-    HttpError,
-    Response,
-    StartResponse,
-    empty_response,
-    guarded,
-    json_response,
-    method_not_allowed,
-    not_found,
-)
-from generator.devidp.oauth import (
+from atoll.devidp.oauth import (
     Authorize,
     OAuthError,
     Token,
@@ -28,10 +18,20 @@ from generator.devidp.oauth import (
     session_id,
     single_values,
 )
-from generator.devidp.pages import message_page
-from generator.devidp.settings import DevIdpSettings
-from generator.devidp.store import GrantStore
-from generator.devidp.tokens import SigningKey
+from atoll.devidp.pages import message_page
+from atoll.devidp.settings import DevIdpSettings
+from atoll.devidp.store import GrantStore
+from atoll.devidp.tokens import SigningKey
+from atoll.wsgi.http import (
+    HttpError,
+    Response,
+    StartResponse,
+    empty_response,
+    guarded,
+    json_response,
+    method_not_allowed,
+    not_found,
+)
 
 # Endpoints a browser on the site's origin calls with fetch(); authorize and logout are navigations.
 CORS_PATHS = {"/.well-known/openid-configuration", "/.well-known/jwks.json", "/oauth2/token", "/oauth2/userInfo"}

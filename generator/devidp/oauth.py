@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from generator.companion.http import HttpError, Response, json_response, read_body
-from generator.devidp.pages import login_page, message_page
-from generator.devidp.settings import DevIdpSettings
-from generator.devidp.store import CodeGrant, CodeReused, GrantStore, RefreshGrant, SignIn
-from generator.devidp.tokens import SigningKey, mint
+from atoll.devidp.pages import login_page, message_page
+from atoll.devidp.settings import DevIdpSettings
+from atoll.devidp.store import CodeGrant, CodeReused, GrantStore, RefreshGrant, SignIn
+from atoll.devidp.tokens import SigningKey, mint
+from atoll.wsgi.http import HttpError, Response, json_response, read_body
 
 KNOWN_SCOPES = {"openid", "email", "profile", "phone", "aws.cognito.signin.user.admin"}
 AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "scope", "state", "nonce",

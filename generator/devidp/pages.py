@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from html import escape
 
-from generator.companion.http import Response
+from atoll.wsgi.http import Response
 
 PAGE_HEADERS = [
     ("Content-Type", "text/html; charset=utf-8"),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from generator.config import SiteConfig, is_loopback_host
-from generator.devidp.app import DevIdpApp, create_app
-from generator.devidp.settings import DEFAULT_SITE_ORIGIN, settings_from_site
-from generator.wsgiserver import ThreadingWSGIServer, start_background, stop
+from atoll.config import SiteConfig, is_loopback_host
+from atoll.devidp.app import DevIdpApp, create_app
+from atoll.devidp.settings import DEFAULT_SITE_ORIGIN, settings_from_site
+from atoll.wsgi.server import ThreadingWSGIServer, start_background, stop
 
 WARNING = "for development only: it signs in anyone who knows a dev_users password, never use it for real readers"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.config import DEFAULT_DEV_USERS, AuthConfig, DevUser, SiteConfig
+from atoll.config import DEFAULT_DEV_USERS, AuthConfig, DevUser, SiteConfig
 
 DEFAULT_CLIENT_ID = "atoll-dev"
 DEFAULT_ISSUER = "http://127.0.0.1:4322"

@@ -12,8 +12,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from generator.config import DevUser
-from generator.devidp.settings import DevIdpSettings
+from atoll.config import DevUser
+from atoll.devidp.settings import DevIdpSettings
 
 
 class SigningKey:

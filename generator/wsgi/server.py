@@ -1,6 +1,6 @@
 """A threaded WSGI server in a background thread, for tests, benches and the dev identity provider.
 
-Production uses waitress (see ``generator.companion.runner``); this one is
+Production uses waitress (see ``atoll.companion.runner``); this one is
 the standard library's, made threaded and quiet.
 """
 
@@ -11,7 +11,7 @@ import threading
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from generator.companion.http import WSGIApp
+from atoll.wsgi.http import WSGIApp
 
 
 class _QuietHandler(WSGIRequestHandler):

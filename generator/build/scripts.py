@@ -14,9 +14,9 @@ from pathlib import Path
 
 import rjsmin
 
-from generator.errors import SiteError
-from generator.sources import decode_utf8
-from generator.theme import theme_dirs
+from atoll.build.sources import decode_utf8
+from atoll.errors import SiteError
+from atoll.theme import theme_dirs
 
 SCRIPTS = "scripts"
 OUTPUT_DIR = "_atoll"

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from xml.sax.saxutils import escape, quoteattr
 
-from generator.config import SiteConfig, with_base
-from generator.content import BLOG_SECTION, Page
+from atoll.build.content import BLOG_SECTION, Page
+from atoll.config import SiteConfig, with_base
 
 FEED_ENTRIES = 20
 

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from generator.incremental import BuildState
+from atoll.build.incremental import BuildState
 
 CACHE_DIR = ".atoll"
 STATE_FILE = "state.pickle"  # `atoll build`'s; `atoll serve` keeps its own beside it

@@ -4,7 +4,7 @@ Each output file is remembered with the dependencies its render recorded
 (layouts loaded, collections read, pages linked to) and a fingerprint over
 the values of those dependencies plus its own inputs. On the next build an
 output whose fingerprint is unchanged is reused instead of rendered. The
-state lives in memory in the dev server and on disk (:mod:`generator.cache`)
+state lives in memory in the dev server and on disk (:mod:`atoll.build.cache`)
 for ``atoll build``.
 """
 
@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import __version__
-from generator.content import Page
-from generator.layouts import layout_source
-from generator.render import SiteModel, Task
-from generator.sources import text_digest
+from atoll import __version__
+from atoll.build.content import Page
+from atoll.build.layouts import layout_source
+from atoll.build.render import SiteModel, Task
+from atoll.build.sources import text_digest
 
 STATE_FORMAT = 2
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from generator.devbuild import Changes
+from atoll.serve.rebuild import Changes
 
 WATCHED = ("content", "layouts", "scripts", "public")
 CONFIG = "site.yaml"

@@ -18,11 +18,11 @@ import markdown
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from generator import fastinline
-from generator.config import with_base
-from generator.content import Page
-from generator.errors import SiteError
-from generator.highlight import FencedCodeExtension
+from atoll.build import fastinline
+from atoll.build.content import Page
+from atoll.build.highlight import FencedCodeExtension
+from atoll.config import with_base
+from atoll.errors import SiteError
 
 EXTENSIONS = [
     "tables", "footnotes", "attr_list", "def_list", "abbr", "md_in_html", "sane_lists", "toc",

@@ -15,8 +15,8 @@ import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from generator.render import Result, SiteModel, SiteRenderer, Task
-from generator.sources import ReadResult, SourceFile, read_source
+from atoll.build.render import Result, SiteModel, SiteRenderer, Task
+from atoll.build.sources import ReadResult, SourceFile, read_source
 
 # Below this many tasks, starting processes costs more than it saves.
 PARALLEL_THRESHOLD = 200

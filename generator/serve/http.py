@@ -22,7 +22,7 @@ import tornado.web
 import tornado.websocket
 import tornado.wsgi
 
-CLIENT_JS = Path(__file__).with_name("dev") / "client.js"
+CLIENT_JS = Path(__file__).with_name("client.js")
 CLIENT_URL = "/_atoll/dev/client.js"
 LIVERELOAD_PROTOCOL = "http://livereload.com/protocols/official-7"
 

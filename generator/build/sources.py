@@ -7,9 +7,9 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.content import Page, PageErrors, parse_page
-from generator.errors import SiteError
-from generator.theme import theme_dirs
+from atoll.build.content import Page, PageErrors, parse_page
+from atoll.errors import SiteError
+from atoll.theme import theme_dirs
 
 CONTENT = "content"
 PUBLIC = "public"

@@ -15,8 +15,8 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 
-from generator.errors import SiteError
-from generator.theme import theme_dirs
+from atoll.errors import SiteError
+from atoll.theme import theme_dirs
 
 LAYOUTS = "layouts"
 

@@ -19,13 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.build import KnownSources, Plan, load_site, render_changed, site_files
-from generator.config import SiteConfig, load_config
-from generator.errors import BuildFailed
-from generator.incremental import BuildState, Entry, Fingerprints, SourceRecord, stat_of
-from generator.render import SiteRenderer, Task
-from generator.output import MARKER, MARKER_TEXT
-from generator.sources import CONTENT, ReadResult, SourceFile, discover_content, read_source
+from atoll.build.incremental import BuildState, Entry, Fingerprints, SourceRecord, stat_of
+from atoll.build.output import MARKER, MARKER_TEXT
+from atoll.build.pipeline import KnownSources, Plan, load_site, render_changed, site_files
+from atoll.build.render import SiteRenderer, Task
+from atoll.build.sources import CONTENT, ReadResult, SourceFile, discover_content, read_source
+from atoll.config import SiteConfig, load_config
+from atoll.errors import BuildFailed
 
 Configure = Callable[[SiteConfig], SiteConfig]
 
@@ -86,7 +86,7 @@ class LiveBuilder:
         self._renderer: SiteRenderer | None = None
 
     def rebuild(self, changes: Changes | None = None) -> Rebuild:
-        """One rebuild; raises :class:`~generator.errors.BuildFailed` (and changes nothing) on author errors.
+        """One rebuild; raises :class:`~atoll.errors.BuildFailed` (and changes nothing) on author errors.
 
         With ``changes`` from a watcher, only the content files named there are
         looked at again; without, every file is (stat first, then bytes).

@@ -17,13 +17,13 @@ from typing import Any, overload
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__
-from generator.collections import BLOG_URL, Pager, Tag, paginate, slugify
-from generator.config import SiteConfig, with_base
-from generator.content import Page
-from generator.errors import SiteError
-from generator.layouts import layout_error, make_environment, raised_in_layout
-from generator.markup import MarkupRenderer, Rendered
+from atoll import __version__
+from atoll.build.collections import BLOG_URL, Pager, Tag, paginate, slugify
+from atoll.build.content import Page
+from atoll.build.layouts import layout_error, make_environment, raised_in_layout
+from atoll.build.markup import MarkupRenderer, Rendered
+from atoll.config import SiteConfig, with_base
+from atoll.errors import SiteError
 
 TAGS_URL = "/tags/"
 

@@ -14,7 +14,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from generator.errors import SiteError
+from atoll.errors import SiteError
 
 SOURCE_FOLDERS = ("content", "layouts", "scripts", "public")
 MARKER = ".atoll-build"

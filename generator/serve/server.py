@@ -14,8 +14,8 @@ import errno
 import secrets
 import signal
 import socket
-import threading
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -26,12 +26,12 @@ from urllib.parse import urlsplit
 import tornado.httpserver
 import tornado.ioloop
 
-from generator import cache
-from generator.config import SiteConfig, is_loopback_host, load_config
-from generator.devbuild import Changes, LiveBuilder, Rebuild
-from generator.devhttp import DevState, make_app
-from generator.errors import BuildFailed, SiteError
-from generator.watch import Watcher
+from atoll.build import cache
+from atoll.config import SiteConfig, is_loopback_host, load_config
+from atoll.errors import BuildFailed, SiteError
+from atoll.serve.http import DevState, make_app
+from atoll.serve.rebuild import Changes, LiveBuilder, Rebuild
+from atoll.serve.watch import Watcher
 
 SERVE_STATE = "serve-state.pickle"
 EXCERPT_LINES = 2  # source lines shown above and below an error's line
@@ -151,10 +151,10 @@ class DevServer:
     def _start_auth(self, config: SiteConfig) -> Any:
         if config.auth is None:
             return None
-        from generator import companion as companion_pkg
+        from atoll import companion as companion_pkg
 
         if config.auth.authority is None or self.options.dev_idp:
-            from generator.devidp import start_idp
+            from atoll.devidp import start_idp
 
             if not is_loopback_host(self.options.host):
                 raise ServeError(f"the dev identity provider is for this machine only, so it listens on "
@@ -269,7 +269,7 @@ class DevServer:
                 if self.builder.state.output is not None:
                     cache.save(self.site_root, self.builder.state, SERVE_STATE)
         if self.idp_server is not None:
-            from generator.wsgiserver import stop
+            from atoll.wsgi.server import stop
 
             stop(self.idp_server)
         self.executor.shutdown(wait=False, cancel_futures=True)

@@ -12,20 +12,27 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import cache, parallel
-from generator.collections import (
-    BLOG_URL, FEED_ENTRIES, atom_feed, collect_tags, output_for_url, paginate, robots_txt, sitemap,
+from atoll.build import cache, parallel
+from atoll.build.collections import (
+    BLOG_URL,
+    FEED_ENTRIES,
+    atom_feed,
+    collect_tags,
+    output_for_url,
+    paginate,
+    robots_txt,
+    sitemap,
     sort_posts,
 )
-from generator.config import SiteConfig
-from generator.content import Page
-from generator.incremental import BuildState, Entry, Fingerprints, ReuseCheck, SourceRecord, stat_of
-from generator.errors import BuildFailed, ErrorList, SiteError
-from generator.layouts import layout_names
-from generator.output import Staging, check_output_location
-from generator.render import TAGS_URL, SiteModel, Task
-from generator.scripts import bundle, closure, load_sources
-from generator.sources import SourceFile, discover_content, discover_public
+from atoll.build.content import Page
+from atoll.build.incremental import BuildState, Entry, Fingerprints, ReuseCheck, SourceRecord, stat_of
+from atoll.build.layouts import layout_names
+from atoll.build.output import Staging, check_output_location
+from atoll.build.render import TAGS_URL, SiteModel, Task
+from atoll.build.scripts import bundle, closure, load_sources
+from atoll.build.sources import SourceFile, discover_content, discover_public
+from atoll.config import SiteConfig
+from atoll.errors import BuildFailed, ErrorList, SiteError
 
 Progress = Callable[[int, int], None]
 

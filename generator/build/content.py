@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from generator import yamlmarks
-from generator.errors import SiteError
+from atoll import yamlmarks
+from atoll.errors import SiteError
 
 FENCE = "---"
 BLOG_SECTION = "blog"
