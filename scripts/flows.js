@@ -1,7 +1,8 @@
 // The steps of signing in and out, and what the browser keeps between them:
 // one-time state entries and the cached discovery document, in sessionStorage.
-// UserManager (oidc.js) loads this module on first use; the wire format and
-// its checks are in protocol.js.
+// UserManager (oidc.js) loads this module on first use and hands itself in;
+// this module never imports oidc.js. The wire format and its checks are in
+// protocol.js, the storage keys in storage.js.
 
 import {
   OidcError,
@@ -25,7 +26,7 @@ import {
   logoutUrl,
   safeReturnPath,
 } from "./protocol.js";
-import { keys, parse } from "./oidc.js";
+import { keys, signal, stored } from "./storage.js";
 
 export const STATE_PREFIX = "atoll.oidc.state.";
 export const DISCOVERY_KEY = "atoll.oidc.discovery";
@@ -35,14 +36,6 @@ export const STATE_MAX_AGE = 600;
 export const DISCOVERY_MAX_AGE = 3600;
 // Claims about the protocol rather than the person: left out of the profile.
 const PROTOCOL_CLAIMS = ["nonce", "at_hash", "c_hash", "auth_time", "nbf", "jti", "azp", "acr", "amr", "origin_jti", "event_id", "token_use"];
-
-const stored = (key) => parse(sessionStorage.getItem(key));
-
-/** Tell the other tabs of this origin: the value is written and removed at once. */
-function signal(type) {
-  localStorage.setItem(keys.signal, JSON.stringify({ type, at: Date.now() }));
-  localStorage.removeItem(keys.signal);
-}
 
 // ---------------------------------------------------------------------------
 // Discovery, cached per tab

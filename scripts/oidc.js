@@ -1,20 +1,11 @@
 // The reader's sign-in state, with the API of oidc-client-ts's UserManager.
 // The user {profile, expires_at} is in sessionStorage; other tabs hear of
-// sign-in and sign-out by a localStorage signal. The protocol (flows.js,
-// protocol.js) loads on first use.
+// sign-in and sign-out by a localStorage signal (storage.js). The protocol
+// (flows.js, protocol.js) loads on first use.
 
-/** Storage keys: user and checked in sessionStorage, signal in localStorage. */
-export const keys = { user: "atoll.oidc.user", checked: "atoll.oidc.checked", signal: "atoll.oidc.signal" };
+import { keys, parse, stored } from "./storage.js";
 
 const flows = () => import("./flows.js");
-
-export function parse(text) {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-}
 
 export class UserManager {
   /** @param {object} settings the `#atoll-auth-config` object (ARCHITECTURE.md) */
@@ -26,10 +17,9 @@ export class UserManager {
 
   /** The signed-in user or null; an expired user counts as signed out (and is unloaded). */
   async getUser() {
-    const stored = sessionStorage.getItem(keys.user);
-    const user = parse(stored);
+    const user = stored(keys.user);
     if (user?.expires_at > Date.now() / 1000) return user;
-    if (stored !== null) await this.removeUser();
+    if (sessionStorage.getItem(keys.user) !== null) await this.removeUser();
     return null;
   }
 

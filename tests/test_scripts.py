@@ -25,16 +25,42 @@ def test_a_dependency_change_renames_its_importers() -> None:
     assert bundle(src(a='import "./b.js";', b="1"))["a.js"].output == one["a.js"].output
 
 
-def test_import_cycles_share_a_hash() -> None:
-    out = bundle(src(a='import "./b.js";', b='import "./a.js";', c='import "./a.js";'))
-    tag = out["a.js"].output.split(".")[1]
-    assert out["b.js"].output.split(".")[1] == tag
-    assert f"./{out['a.js'].output.split('/')[1]}" in out["c.js"].data.decode()
+def test_each_script_has_its_own_hash() -> None:
+    one = bundle(src(a='import "./b.js";', b="1", c="3"))
+    two = bundle(src(a='import "./b.js";', b="2", c="3"))
+    assert len({s.output.split(".")[1] for s in one.values()}) == 3
+    assert one["c.js"].output == two["c.js"].output  # a script nothing changed in keeps its name
+
+
+def test_an_import_cycle_is_an_error_naming_the_files() -> None:
+    sources = src(b='import "./c.js";', c='\nconst a = () => import("./a.js");',
+                  a='export const a = 1;\nimport "./b.js";')
+    with pytest.raises(SiteError) as caught:
+        bundle(sources)
+    assert str(caught.value) == (
+        "scripts/a.js:2: import cycle: scripts/a.js -> scripts/b.js -> scripts/c.js -> scripts/a.js\n"
+        "  hint: move what they share into a module that imports neither of them")
+
+
+def test_a_script_importing_itself_is_a_cycle() -> None:
+    with pytest.raises(SiteError) as caught:
+        bundle(src(a='import "./a.js";'))
+    assert caught.value.location == "scripts/a.js:1"
+    assert caught.value.message == "import cycle: scripts/a.js -> scripts/a.js"
+
+
+def test_the_default_scripts_have_no_import_cycle() -> None:
+    from atoll.build.scripts import load_sources
+    from sitekit import REPO
+
+    out = bundle(load_sources(REPO))
+    assert "oidc.js" not in out["flows.js"].imports and "flows.js" in out["oidc.js"].imports
 
 
 def test_missing_import_is_an_error() -> None:
-    with pytest.raises(SiteError, match=r"imports ./gone.js"):
-        bundle(src(a='import "./gone.js";'))
+    with pytest.raises(SiteError, match=r"imports ./gone.js") as caught:
+        bundle(src(a='// one\nimport "./gone.js";'))
+    assert caught.value.location == "scripts/a.js:2"
 
 
 def test_closure_lists_everything_a_script_may_load() -> None:

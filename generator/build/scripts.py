@@ -7,6 +7,7 @@ may cache ``/_atoll/`` forever and still never serve a stale mix.
 
 from __future__ import annotations
 
+import graphlib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -44,42 +45,23 @@ def load_sources(site_root: Path) -> dict[str, tuple[str, str]]:
     return found
 
 
-def _imports(text: str) -> list[str]:
-    return list(dict.fromkeys(m.group(3) for m in _IMPORT_RE.finditer(text)))
+def _imports(text: str) -> dict[str, int]:
+    """``{name: line}``: each script ``text`` imports, with the line of its first import."""
+    found: dict[str, int] = {}
+    for match in _IMPORT_RE.finditer(text):
+        found.setdefault(match.group(3), text.count("\n", 0, match.start()) + 1)
+    return found
 
 
-def _strongly_connected(graph: dict[str, list[str]]) -> list[list[str]]:
-    """Tarjan's algorithm; components come out dependencies first."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[list[str]] = []
-
-    def connect(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for dep in graph[node]:
-            if dep not in index:
-                connect(dep)
-                low[node] = min(low[node], low[dep])
-            elif dep in on_stack:
-                low[node] = min(low[node], index[dep])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            components.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            connect(node)
-    return components
+def _cycle_error(cycle: list[str], sources: dict[str, tuple[str, str]],
+                 graph: dict[str, dict[str, int]]) -> SiteError:
+    """``a.js: line: import cycle: a.js -> b.js -> a.js``, starting at the first name in order."""
+    ring = cycle[:-1][::-1]  # graphlib lists each node before the one that imports it
+    first = ring.index(min(ring))
+    ring = ring[first:] + ring[:first]
+    shown = [sources[name][0] for name in [*ring, ring[0]]]
+    return SiteError(f"import cycle: {' -> '.join(shown)}", shown[0], graph[ring[0]][ring[1 % len(ring)]],
+                     "move what they share into a module that imports neither of them")
 
 
 def bundle(sources: dict[str, tuple[str, str]], *, minify: bool = True) -> dict[str, Script]:
@@ -88,32 +70,33 @@ def bundle(sources: dict[str, tuple[str, str]], *, minify: bool = True) -> dict[
     Minified (comments and layout whitespace dropped, with rjsmin) unless asked
     not to: the sources stay readable, the pages carry fewer bytes.
 
-    Modules that import each other (a cycle, which ES modules allow) share one
-    hash, taken over all their sources, since each one's name appears in the others.
+    Each script's hash covers its own source and the hashed names of what it
+    imports, so an import cycle (which ES modules allow) is an error here: no
+    member's name could be known before the others'.
     """
-    graph: dict[str, list[str]] = {}
+    graph: dict[str, dict[str, int]] = {}
     for name, (shown, text) in sources.items():
         graph[name] = _imports(text)
-        for dep in graph[name]:
+        for dep, line in graph[name].items():
             if dep not in sources:
-                raise SiteError(f"imports ./{dep}, which is not in {SCRIPTS}/", shown)
+                raise SiteError(f"imports ./{dep}, which is not in {SCRIPTS}/", shown, line)
+    try:
+        order = list(graphlib.TopologicalSorter({name: sorted(deps) for name, deps in sorted(graph.items())})
+                     .static_order())
+    except graphlib.CycleError as exc:
+        raise _cycle_error(exc.args[1], sources, graph) from exc
     names: dict[str, str] = {}  # script name -> hashed file name
     done: dict[str, Script] = {}
-    for component in _strongly_connected(graph):
-        digest = hashlib.sha256()
-        for name in component:
-            outside = sorted(names[d] for d in graph[name] if d not in component)
-            digest.update(f"{name}\0{minify}\0{sources[name][1]}\0{outside}\0".encode())
-        tag = digest.hexdigest()[:10]
-        for name in component:
-            names[name] = f"{name[: -len('.js')]}.{tag}.js"
-        for name in component:
-            text = _IMPORT_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}./{names[m.group(3)]}{m.group(2)}",
-                                  sources[name][1])
-            if minify:
-                text = rjsmin.jsmin(text)
-            done[name] = Script(name=name, output=f"{OUTPUT_DIR}/{names[name]}", data=text.encode("utf-8"),
-                                imports=tuple(graph[name]))
+    for name in order:
+        text = sources[name][1]
+        imported = sorted(names[dep] for dep in graph[name])
+        tag = hashlib.sha256(f"{name}\0{minify}\0{text}\0{imported}".encode()).hexdigest()[:10]
+        names[name] = f"{name.removesuffix('.js')}.{tag}.js"
+        text = _IMPORT_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}./{names[m.group(3)]}{m.group(2)}", text)
+        if minify:
+            text = rjsmin.jsmin(text)
+        done[name] = Script(name=name, output=f"{OUTPUT_DIR}/{names[name]}", data=text.encode("utf-8"),
+                            imports=tuple(graph[name]))
     return done
 
 

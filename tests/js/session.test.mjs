@@ -2,7 +2,8 @@
 import { test, describe, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 
-import { UserManager, keys } from "../../scripts/oidc.js";
+import { UserManager } from "../../scripts/oidc.js";
+import { keys } from "../../scripts/storage.js";
 import { STATE_PREFIX } from "../../scripts/flows.js";
 import { codes } from "../../scripts/protocol.js";
 import { CONFIG, ISSUER, METADATA, SITE, defaultRoutes, installBrowser, jsonResponse, nowSeconds } from "./fakes.mjs";
