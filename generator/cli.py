@@ -98,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the site folder (default: the current folder)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    p.add_argument("--protected", type=Path, metavar="DIR",
+                   help="the protected output to serve (default: the site's protected_output, or its output "
+                        "folder with -protected appended, e.g. dist-protected/)")
 
     p = commands.add_parser("idp", help="run the embedded dev identity provider alone",
                             description="A Cognito-shaped OIDC provider for development and tests, on "
@@ -230,7 +233,7 @@ def _cmd_companion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from atoll.companion import run_companion
 
     config = load_config(args.site)  # a broken site.yaml: BuildFailed, reported by main()
-    return run_companion(config, host=args.host, port=args.port)
+    return run_companion(config, host=args.host, port=args.port, protected=args.protected)
 
 
 def _cmd_idp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

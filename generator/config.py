@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from atoll import yamlmarks
 from atoll.errors import BuildFailed, ErrorList, SiteError
+from atoll.gate.rules import PatternError, check_pattern
 
 CONFIG_NAME = "site.yaml"
 DEV_IDP_PORT = 4322
@@ -29,6 +30,16 @@ class DevUser:
     email: str
     name: str
     groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProtectRule:
+    """One ``auth.protect`` entry: pages whose URL matches ``path`` are for signed-in readers
+    (members of one of ``groups``, when given)."""
+
+    path: str  # site-relative, e.g. "/members/**"
+    groups: tuple[str, ...] = ()
+    line: int | None = None  # in site.yaml, for the warning of a rule matching no page
 
 
 DEFAULT_DEV_USERS = (
@@ -57,6 +68,10 @@ class AuthConfig:
     # Expected `aud` of JWT access tokens from non-Cognito providers.
     audience: str | None = None
     dev_users: tuple[DevUser, ...] = DEFAULT_DEV_USERS
+    # Sections for signed-in readers only (front matter `auth:` protects single pages).
+    protect: tuple[ProtectRule, ...] = ()
+    # Listings and tag pages show protected pages by title, marked members-only; false leaves them out.
+    list_protected: bool = True
 
     @property
     def is_cognito(self) -> bool:
@@ -94,6 +109,8 @@ class SiteConfig:
     author: str = ""
     language: str = "en"
     output: str = "dist"
+    # Where protected pages go; None: the public output's path with "-protected" appended.
+    protected_output: str | None = None
     per_page: int = 10
     menu: tuple[MenuItem, ...] = ()
     params: dict[str, Any] = field(default_factory=dict)
@@ -119,6 +136,12 @@ class SiteConfig:
         (Cognito-shaped, so it also plays the hosted-UI domain)."""
         assert self.auth is not None
         return replace(self, auth=replace(self.auth, authority=url, cognito_domain=url))
+
+    def protected_out(self, out: Path) -> Path:
+        """The protected output folder for the public output ``out`` (``dist`` -> ``dist-protected``)."""
+        if self.protected_output is not None:
+            return (self.root / self.protected_output).resolve()
+        return out.with_name(out.name + "-protected")
 
     def site_path(self, name: str) -> Path:
         return self.root / name
@@ -241,6 +264,7 @@ def _parse_auth(data: Any, path: str, errors: ErrorList, line: int) -> AuthConfi
     if "openid" not in scope.split():
         c.fail("scope", f"'scope' must include 'openid', got {scope!r}")
     users = _parse_dev_users(data.get("dev_users"), c) if "dev_users" in data else DEFAULT_DEV_USERS
+    protect = _parse_protect(data["protect"], c) if data.get("protect") is not None else ()
     return AuthConfig(
         client_id=client_id or "",
         authority=authority,
@@ -250,6 +274,8 @@ def _parse_auth(data: Any, path: str, errors: ErrorList, line: int) -> AuthConfi
         browser_tokens=c.get("browser_tokens", bool, False, "true or false"),
         audience=c.text("audience"),
         dev_users=users,
+        protect=protect,
+        list_protected=c.get("list_protected", bool, True, "true or false"),
         **paths,
     )
 
@@ -278,6 +304,45 @@ def _parse_dev_users(value: Any, c: _Checker) -> tuple[DevUser, ...]:
             groups=tuple(groups),
         ))
     return tuple(users)
+
+
+def _group_names(value: Any, c: _Checker, key: str) -> tuple[str, ...] | None:
+    """A list of group names, or None after reporting what is wrong."""
+    if not isinstance(value, list) or not all(isinstance(g, str) and g.strip() for g in value):
+        c.fail(key, f"{key!r} must be a list of group names, got {value!r}", "e.g. groups: [editors, staff]")
+        return None
+    return tuple(dict.fromkeys(g.strip() for g in value))
+
+
+def _parse_protect(value: Any, c: _Checker) -> tuple[ProtectRule, ...]:
+    hint = "e.g. protect: [{path: /members/**}, {path: /staff/**, groups: [staff]}]"
+    if not isinstance(value, list):
+        c.fail("protect", f"'protect' must be a list of {{path, groups}} rules, got {value!r}", hint)
+        return ()
+    rules = []
+    for item in value:
+        if not isinstance(item, dict):
+            c.fail("protect", f"each 'protect' rule must be a mapping with a 'path', got {item!r}", hint)
+            continue
+        r = _Checker(item, c.path, c.errors, "auth: protect: ")
+        r.reject_unknown({"path", "groups"})
+        path = r.text("path", required=True)
+        if path is None:
+            continue
+        try:
+            check_pattern(path)
+        except PatternError as exc:
+            r.fail("path", str(exc), "patterns are site paths: /members/** (everything below), /a/*/ (one segment)")
+            continue
+        groups: tuple[str, ...] | None = ()
+        if item.get("groups") is not None:
+            groups = _group_names(item["groups"], r, "groups")
+            if not groups:
+                if groups == ():
+                    r.fail("groups", "'groups' must name at least one group (leave it out for any signed-in reader)")
+                continue
+        rules.append(ProtectRule(path=path, groups=groups, line=yamlmarks.line_of(item, "path")))
+    return tuple(rules)
 
 
 def _parse_menu(value: Any, c: _Checker) -> tuple[MenuItem, ...]:
@@ -309,7 +374,7 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         raise BuildFailed([SiteError("site.yaml must be a mapping of settings (key: value)", CONFIG_NAME, 1)])
     c = _Checker(data, CONFIG_NAME, errors, "")
     c.reject_unknown({"title", "base_url", "description", "author", "language", "output",
-                      "per_page", "menu", "params", "auth", "companion"})
+                      "per_page", "menu", "params", "auth", "companion", "protected_output"})
     base_url = c.text("base_url", DEV_SERVER_URL)
     _check_url(c, "base_url", base_url)
     per_page = c.get("per_page", int, 10, "a whole number")
@@ -317,6 +382,10 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         c.fail("per_page", f"'per_page' must be at least 1, got {per_page}")
         per_page = 10
     output = c.text("output", "dist")
+    protected_output = c.text("protected_output")
+    if protected_output is not None and not protected_output.strip():
+        c.fail("protected_output", "'protected_output' must be a folder name, got an empty string")
+        protected_output = None
     auth = _parse_auth(data["auth"], CONFIG_NAME, errors, c.line("auth")) if data.get("auth") is not None else None
     companion = CompanionConfig()
     if data.get("companion") is not None:
@@ -337,6 +406,7 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         author=c.text("author", ""),
         language=c.text("language", "en"),
         output=output,
+        protected_output=protected_output,
         per_page=per_page,
         menu=_parse_menu(data["menu"], c) if data.get("menu") is not None else (),
         params=dict(c.get("params", dict, {}, "a mapping")),

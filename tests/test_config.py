@@ -104,3 +104,29 @@ def test_a_content_folder_without_site_yaml_gets_the_defaults(tmp_path: Path) ->
     (tmp_path / "my-notes" / "content").mkdir(parents=True)
     config = load_config(tmp_path / "my-notes")
     assert config.title == "My Notes" and config.auth is None and config.output == "dist"
+
+
+def test_protect_rules_and_the_protected_output() -> None:
+    c = parse_config("title: X\nprotected_output: members-out\nauth:\n  client_id: a\n  list_protected: false\n"
+                     "  protect:\n    - {path: /members/**}\n    - path: /staff/**\n      groups: [staff, admins]\n",
+                     Path("/site"))
+    assert c.auth is not None and not c.auth.list_protected
+    assert [(r.path, r.groups, r.line) for r in c.auth.protect] == [
+        ("/members/**", (), 7), ("/staff/**", ("staff", "admins"), 8)]
+    assert c.protected_out(Path("/site/dist")) == Path("/site/members-out").resolve()
+    default = parse_config("title: X\n", Path("/site"))
+    assert default.protected_out(Path("/out/public")) == Path("/out/public-protected")
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ("{path: members/**}", "site.yaml:5: auth: protect: a protect path must start with '/'"),
+    ("{path: /a/../b/}", "site.yaml:5: auth: protect: a protect path cannot hold '.' or '..' segments"),
+    ("{path: /a/, groups: staff}", "site.yaml:5: auth: protect: 'groups' must be a list of group names"),
+    ("{path: /a/, groups: []}", "site.yaml:5: auth: protect: 'groups' must name at least one group"),
+    ("{path: /a/, group: [x]}", "site.yaml:5: auth: protect: unknown key 'group'"),
+    ("{groups: [x]}", "site.yaml:5: auth: protect: 'path' is required"),
+    ("/members/**", "site.yaml:4: auth: 'protect' rule must be a mapping"),
+])
+def test_bad_protect_rules_name_their_line(rule: str, message: str) -> None:
+    errors = errors_of(f"title: X\nauth:\n  client_id: a\n  protect:\n    - {rule}\n")
+    assert len(errors) == 1 and errors[0].startswith(message.replace("'protect' rule", "each 'protect' rule")), errors

@@ -59,7 +59,8 @@ def test_every_bad_field_is_reported_with_its_line() -> None:
         "content/x.md:3: front matter: 'date' must be a date (YYYY-MM-DD), got 'tomorrow'",
         "content/x.md:4: front matter: 'tags' must be a list of strings, got 'web'\n  hint: write tags: [web]",
         "content/x.md:5: front matter: 'draft' must be true or false, got 1",
-        "content/x.md:6: front matter: 'auth' must be 'required' (or left out), got 'maybe'",
+        "content/x.md:6: front matter: 'auth' must be 'required' or a mapping with 'groups', got 'maybe'"
+        "\n  hint: write auth: required (any signed-in reader) or auth: {groups: [editors]}",
         "content/x.md:7: front matter: 'slug' must be a single URL segment (letters, digits, '-', '_', '.'), got 'a/b'",
     ]
 

@@ -51,7 +51,8 @@ class Page:
     tags: tuple[str, ...] = ()
     draft: bool = False
     layout: str | None = None
-    auth: str | None = None
+    auth: str | None = None  # "required": for signed-in readers only (see `groups`)
+    groups: tuple[str, ...] = ()  # with auth: signed-in members of one of these groups only
     extra: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)  # front matter key -> file line
 
@@ -59,7 +60,7 @@ class Page:
     def meta(self) -> str:
         """What listings and collections show of this page (not its body), as one string."""
         return json.dumps([self.source, self.url, self.title, self.description, self.date, self.updated,
-                           self.tags, self.draft, self.layout, self.auth, self.extra],
+                           self.tags, self.draft, self.layout, self.auth, self.groups, self.extra],
                           sort_keys=True, default=str, ensure_ascii=False)
 
     @property
@@ -151,6 +152,27 @@ class _Fields:
             seen.setdefault(tag.strip(), None)
         return tuple(seen)
 
+    def auth(self) -> tuple[str | None, tuple[str, ...]]:
+        """``auth: required`` or ``auth: {groups: [editors, staff]}`` -> ("required", groups)."""
+        value = self.data.get("auth")
+        hint = "write auth: required (any signed-in reader) or auth: {groups: [editors]}"
+        if value is None:
+            return None, ()
+        if value == "required":
+            return "required", ()
+        if not isinstance(value, dict):
+            self.fail("auth", f"'auth' must be 'required' or a mapping with 'groups', got {value!r}", hint)
+            return None, ()
+        unknown = [k for k in value if k != "groups"]
+        if unknown:
+            self.fail("auth", f"'auth' takes only 'groups', got {unknown[0]!r}", hint)
+            return None, ()
+        groups = value.get("groups")
+        if not isinstance(groups, list) or not groups or not all(isinstance(g, str) and g.strip() for g in groups):
+            self.fail("auth", f"'auth: groups' must be a non-empty list of group names, got {groups!r}", hint)
+            return None, ()
+        return "required", tuple(dict.fromkeys(g.strip() for g in groups))
+
     def flag(self, key: str) -> bool:
         value = self.data.get(key, False)
         if value is None:
@@ -225,10 +247,7 @@ def parse_page(source: str, rel: str, text: str) -> Page:
     if permalink is not None and (not permalink.startswith("/") or "//" in permalink or ".." in permalink):
         f.fail("permalink", f"'permalink' must be a site path starting with '/', got {permalink!r}")
         permalink = None
-    auth = f.text("auth")
-    if auth is not None and auth != "required":
-        f.fail("auth", f"'auth' must be 'required' (or left out), got {auth!r}")
-        auth = None
+    auth, groups = f.auth()
     layout = f.text("layout")
     page_date = f.date("date")
     rel_is_post = rel.startswith(f"{BLOG_SECTION}/") and rel != f"{BLOG_SECTION}/index.md"
@@ -243,7 +262,7 @@ def parse_page(source: str, rel: str, text: str) -> Page:
     return Page(
         source=source, rel=rel, title=title.strip() if title else "", body=fm.body,
         body_line=fm.body_line, url=url, output=output, description=description,
-        date=page_date, updated=updated, tags=tags, draft=draft, layout=layout, auth=auth,
+        date=page_date, updated=updated, tags=tags, draft=draft, layout=layout, auth=auth, groups=groups,
         extra={k: v for k, v in data.items() if k not in BUILTIN_FIELDS},
         lines={k: f.line(k) for k in data if isinstance(k, str)},
     )

@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from atoll.companion.middleware import check_state_change, mount, session_middleware
+from atoll.companion.protected import ProtectedFiles
 from atoll.companion.provider import Fetch, Provider, ProviderUnavailable, make_fetch
 from atoll.companion.session import SessionCookie, SessionTooLarge
 from atoll.companion.settings import CompanionSettings
 from atoll.companion.verify import Rules, TokenRejected, public_user, verify_tokens
+from atoll.gate.rules import Reader
 from atoll.wsgi.http import (
     HttpError,
     Response,
@@ -45,15 +47,34 @@ class CompanionApp:
         self._api = shielded(mount(session_middleware(api, settings, clock=clock), settings.api_prefix)) \
             if api else None
         self._missing = guarded(lambda environ: not_found().response())
+        self.protected: ProtectedFiles | None = None
+        if settings.protected is not None:
+            self.protected = ProtectedFiles(settings.protected, lambda environ: current_reader(cookies, environ))
+            self._check = guarded(self.protected.check)
+            self._files = guarded(self.protected.serve)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == self.settings.session_path:
             return self._session(environ, start_response)
+        if self.protected is not None and path == self.settings.check_path:
+            return self._check(environ, start_response)
         prefix = self.settings.api_prefix
         if self._api is not None and (path == prefix.rstrip("/") or path.startswith(prefix)):
             return self._api(environ, start_response)
+        if self.protected is not None:
+            return self._files(environ, start_response)
         return self._missing(environ, start_response)
+
+
+def current_reader(cookies: SessionCookie, environ: dict[str, Any]) -> Reader | None:
+    """The signed-in reader as the gates see them: the one place a gate reads the session."""
+    user = cookies.read(environ)
+    if user is None:
+        return None
+    groups = user.get("groups")
+    return Reader(username=str(user.get("username") or user.get("sub") or ""),
+                  groups=tuple(g for g in groups if isinstance(g, str)) if isinstance(groups, list) else ())
 
 
 def create_app(settings: CompanionSettings, *, api: WSGIApp | None = None,

@@ -6,6 +6,7 @@ import importlib
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from atoll.config import SiteConfig
@@ -33,6 +34,9 @@ class CompanionSettings:
     # such access tokens are confirmed at the provider's userinfo endpoint.
     audience: str | None = None
     session_path: str = "/auth/session"
+    # The build's protected output: the companion serves it by its manifest, and answers
+    # `GET <folder of session_path>/check` for reverse proxies. None: no protected pages.
+    protected: Path | None = None
     api_prefix: str = "/api/"
     leeway: int = 30
     max_body: int = MAX_BODY
@@ -53,11 +57,18 @@ class CompanionSettings:
             raise CompanionConfigError(f"api_prefix must start and end with '/', got {self.api_prefix!r}")
 
     @property
+    def check_path(self) -> str:
+        """``/auth/check`` beside ``/auth/session``."""
+        return self.session_path.rsplit("/", 1)[0] + "/check"
+
+    @property
     def secure(self) -> bool:
         return self.origin.startswith("https://")
 
 
-def settings_from_site(site: SiteConfig, *, secret: str, origin: str | None = None) -> CompanionSettings:
+def settings_from_site(site: SiteConfig, *, secret: str, origin: str | None = None,
+                       protected: Path | None = None) -> CompanionSettings:
+    """``protected`` overrides the protected output folder (default: the site's, from site.yaml)."""
     auth = site.auth
     if auth is None:
         raise CompanionConfigError("site.yaml has no 'auth:' block, so there is no session to serve")
@@ -68,7 +79,8 @@ def settings_from_site(site: SiteConfig, *, secret: str, origin: str | None = No
     session_path = urlsplit(auth.companion_url).path or "/auth/session"
     return CompanionSettings(
         issuer=auth.authority, client_id=auth.client_id, origin=origin or site.origin, secret=secret,
-        cognito=auth.is_cognito, audience=auth.audience, session_path=session_path)
+        cognito=auth.is_cognito, audience=auth.audience, session_path=session_path,
+        protected=(protected or site.protected_out((site.root / site.output).resolve())).resolve())
 
 
 def load_api(site: SiteConfig) -> WSGIApp | None:
