@@ -42,13 +42,14 @@ def rsa_key(index: int) -> rsa.RSAPrivateKey:
 
 @dataclass
 class ProviderKey:
-    kid: str
+    kid: str | None  # None: published, and signing, without a kid
     private: rsa.RSAPrivateKey
     extra: dict[str, Any] = field(default_factory=dict)
 
     def jwk(self) -> dict[str, Any]:
         public = RSAAlgorithm.to_jwk(self.private.public_key(), as_dict=True)
-        return {**public, "kid": self.kid, "use": "sig", "alg": "RS256", **self.extra}
+        kid = {} if self.kid is None else {"kid": self.kid}
+        return {**public, **kid, "use": "sig", "alg": "RS256", **self.extra}
 
 
 class FakeProvider:
@@ -60,6 +61,8 @@ class FakeProvider:
         self.hits: Counter[str] = Counter()
         self.opaque: dict[str, dict[str, Any]] = {}
         self.server, self.issuer = start_background(self.app)
+        # What discovery says the issuer is (None: self.issuer).
+        self.discovery_issuer: str | None = None
 
     def app(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         path = environ["PATH_INFO"]
@@ -68,7 +71,7 @@ class FakeProvider:
         if self.failing:
             status, body = "500 Internal Server Error", {"error": "down"}
         elif path == "/.well-known/openid-configuration":
-            status, body = "200 OK", {"issuer": self.issuer, "jwks_uri": f"{self.issuer}/jwks",
+            status, body = "200 OK", {"issuer": self.discovery_issuer or self.issuer, "jwks_uri": f"{self.issuer}/jwks",
                                       "userinfo_endpoint": f"{self.issuer}/userinfo"}
         elif path == "/jwks":
             status, body = "200 OK", {"keys": [key.jwk() for key in self.keys]}
@@ -89,7 +92,8 @@ class FakeProvider:
     def sign(self, claims: dict[str, Any], *, key: ProviderKey | None = None, headers: dict[str, Any] | None = None,
              algorithm: str = "RS256") -> str:
         key = key or self.keys[0]
-        return jwt.encode(claims, key.private, algorithm=algorithm, headers={"kid": key.kid, **(headers or {})})
+        kid = {} if key.kid is None else {"kid": key.kid}
+        return jwt.encode(claims, key.private, algorithm=algorithm, headers={**kid, **(headers or {})})
 
     def id_token(self, **changes: Any) -> str:
         now = int(time.time())

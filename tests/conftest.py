@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -28,6 +29,15 @@ def make_site(tmp_path: Path) -> MakeSite:
         return write_files(root, files)
 
     return make
+
+
+@pytest.fixture(scope="session", autouse=True)
+def user_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The user's cache folder (the build cache's sealing key lives there), kept out of the real home;
+    set in the environment so that subprocesses (``atoll serve``) share it."""
+    folder = tmp_path_factory.mktemp("user-cache")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")

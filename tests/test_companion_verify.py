@@ -84,7 +84,7 @@ def test_signature_by_another_key_with_a_known_kid_is_rejected(provider: FakePro
 
 def test_key_whose_use_is_not_sig_is_not_used(provider: FakeProvider) -> None:
     provider.keys[0].extra = {"use": "enc"}
-    rejected(provider, provider.id_token(), provider.access_token(), "key the provider does not publish")
+    rejected(provider, provider.id_token(), provider.access_token(), "which Atoll refuses: it is for use 'enc'")
 
 
 def test_issuer_must_match_exactly(provider: FakeProvider) -> None:

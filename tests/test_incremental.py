@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from atoll.build import cache
+from atoll.build import cache, seal
 from atoll.errors import BuildFailed
 from atoll.serve.rebuild import Changes, LiveBuilder
 from sitekit import clean_build, run_atoll, tree, write_files
@@ -220,7 +220,7 @@ def test_corrupted_cache_is_discarded_with_a_note(tmp_path: Path) -> None:
     site = write_files(tmp_path / "site", SITE)
     assert run_atoll("build", "--site", site).code == 0
     good = tree(site / "dist")
-    cache.cache_path(site).write_bytes(b"\x80\x05 not a pickle")
+    cache.cache_path(site).write_bytes(seal.seal(b"\x80\x05 not a pickle"))
     result = run_atoll("build", "--site", site)
     assert result.code == 0 and "build cache unreadable" in result.err
     assert " unchanged)" not in result.out  # everything was rendered again
@@ -232,7 +232,7 @@ def test_foreign_version_cache_is_discarded(tmp_path: Path) -> None:
     assert run_atoll("build", "--site", site).code == 0
     state, _ = cache.load(site)
     state.version = "0.0.0/0"
-    cache.cache_path(site).write_bytes(pickle.dumps(state))
+    cache.cache_path(site).write_bytes(seal.seal(pickle.dumps(state)))
     result = run_atoll("build", "--site", site)
     assert result.code == 0 and "another Atoll version (0.0.0/0)" in result.err
     assert " unchanged)" not in result.out

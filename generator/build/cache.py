@@ -2,7 +2,9 @@
 
 Safe to delete at any time (`atoll clean`). A cache that cannot be read, or was
 written by another version of Atoll, is discarded with a note, never trusted.
-The pickle is only ever one this tool wrote into the site's own folder.
+Saves are sealed (:mod:`atoll.build.seal`: an HMAC under a key kept outside the
+site) and a load unpickles only a file whose seal checks, so a cache file that
+came with a checkout cannot run code.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from atoll.build import seal
 from atoll.build.incremental import BuildState
 
 CACHE_DIR = ".atoll"
@@ -35,8 +38,14 @@ def load(site_root: Path, name: str = STATE_FILE) -> tuple[BuildState, list[str]
         return BuildState(), []
     fresh = BuildState()
     try:
-        with path.open("rb") as f:
-            state = pickle.load(f)  # noqa: S301 - our own file, in the site's own folder
+        data = seal.unseal(path.read_bytes())
+    except seal.BrokenSeal as exc:
+        return fresh, [f"{path}: build cache not written by this user's Atoll ({exc}); ignored it, "
+                       f"this build renders everything"]
+    except OSError as exc:
+        return fresh, [f"{path}: build cache unreadable ({exc.strerror}); this build renders everything"]
+    try:
+        state = pickle.loads(data)  # noqa: S301 - sealed by this user's key: our own file
     except Exception as exc:  # any corruption: truncated file, bad pickle, missing class...
         return fresh, [f"{path}: build cache unreadable ({type(exc).__name__}); discarded it, "
                        f"this build renders everything"]
@@ -54,7 +63,7 @@ def save(site_root: Path, state: BuildState, name: str = STATE_FILE) -> None:
     state.dirty = False
     try:
         with os.fdopen(fd, "wb") as f:
-            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+            f.write(seal.seal(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

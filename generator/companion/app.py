@@ -12,6 +12,7 @@ from atoll.companion.protected import ProtectedFiles
 from atoll.companion.provider import Fetch, Provider, ProviderUnavailable, make_fetch
 from atoll.companion.session import SessionCookie, SessionTooLarge
 from atoll.companion.settings import CompanionSettings
+from atoll.companion.trust import IssuerMismatch
 from atoll.companion.verify import Rules, TokenRejected, public_user, verify_tokens
 from atoll.gate.rules import Reader
 from atoll.wsgi.http import (
@@ -38,7 +39,8 @@ class CompanionApp:
                  clock: Callable[[], float] = time.time, fetch: Fetch | None = None) -> None:
         self.settings = settings
         self.provider = Provider(settings.issuer, fetch=fetch or make_fetch(settings.http_timeout), clock=clock,
-                                 min_interval=settings.min_refetch_interval, max_age=settings.cache_max_age)
+                                 min_interval=settings.min_refetch_interval, max_age=settings.cache_max_age,
+                                 require_kid=settings.cognito)
         rules = Rules(issuer=settings.issuer, client_id=settings.client_id, audience=settings.audience,
                       cognito=settings.cognito, leeway=settings.leeway)
         cookies = SessionCookie(settings.secret, secure=settings.secure, clock=clock)
@@ -115,6 +117,9 @@ def start_session(body: dict[str, Any], provider: Provider, rules: Rules, cookie
     except TokenRejected as exc:
         logger.info("session refused: %s", exc)
         raise HttpError(401, "invalid_token", str(exc)) from None
+    except IssuerMismatch as exc:
+        # A configuration mistake, not an outage: say so, with both strings.
+        raise HttpError(502, "provider_mismatch", str(exc)) from None
     except ProviderUnavailable as exc:
         logger.warning("session refused, provider unavailable: %s", exc)
         raise HttpError(503, "provider_unavailable", "the identity provider cannot be reached; try again") from None

@@ -11,7 +11,8 @@ from typing import Any
 
 import jwt
 
-from atoll.companion.provider import Provider, UnknownKey
+from atoll.companion.provider import Provider
+from atoll.companion.trust import UnknownKey
 
 ALGORITHMS = ["RS256"]
 MAX_TOKEN_CHARS = 8 * 1024
@@ -60,22 +61,23 @@ def decode(token: str, kind: str, provider: Provider, rules: Rules, *, audience:
     if header.get("alg") not in ALGORITHMS:
         raise TokenRejected(f"{kind} token algorithm {header.get('alg')!r} is not allowed (RS256 only)")
     kid = header.get("kid")
-    if not isinstance(kid, str) or not kid:
-        raise TokenRejected(f"{kind} token has no 'kid' header")
+    if kid is not None and (not isinstance(kid, str) or not kid):
+        raise TokenRejected(f"{kind} token has a 'kid' header that is not a non-empty string")
     try:
         key = provider.signing_key(kid)
-    except UnknownKey:
-        raise TokenRejected(f"{kind} token is signed with a key the provider does not publish") from None
+    except UnknownKey as exc:
+        raise TokenRejected(f"{kind} token {exc}") from None
+    issuer = provider.issuer
     try:
         claims: dict[str, Any] = jwt.decode(
-            token, key.key, algorithms=ALGORITHMS, audience=audience, issuer=rules.issuer,
+            token, key.key, algorithms=ALGORITHMS, audience=audience, issuer=issuer,
             leeway=rules.leeway, options={"require": required})
     except jwt.ExpiredSignatureError:
         raise TokenRejected(f"{kind} token has expired") from None
     except jwt.ImmatureSignatureError:
         raise TokenRejected(f"{kind} token is not valid yet (nbf/iat in the future)") from None
     except jwt.InvalidIssuerError:
-        raise TokenRejected(f"{kind} token was not issued by {rules.issuer}") from None
+        raise TokenRejected(f"{kind} token was not issued by {issuer}") from None
     except jwt.InvalidAudienceError:
         raise TokenRejected(f"{kind} token audience is not {audience or 'absent'}") from None
     except jwt.MissingRequiredClaimError as exc:
