@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 from atoll.build.content import parse_page
-from atoll.build.markup import MarkupRenderer
+from atoll.build.markup import LinkTable, MarkupRenderer
 
 URLS = {"guide/setup.md": "/guide/setup/", "index.md": "/", "blog/hello.md": "/blog/hello/"}
 
 
 def render(body: str, rel: str = "guide/start.md", base: str = "/"):
     page = parse_page(f"content/{rel}", rel, f"---\ntitle: T\n---\n{body}")
-    return MarkupRenderer(URLS, base).render(page)
+    return MarkupRenderer().render(page, LinkTable(URLS, base))
 
 
 def test_relative_md_links_become_page_urls() -> None:
@@ -43,10 +43,10 @@ def test_heading_ids_are_stable_and_unique() -> None:
 
 
 def test_ids_restart_on_each_page() -> None:
-    renderer = MarkupRenderer(URLS)
+    renderer, table = MarkupRenderer(), LinkTable(URLS)
     page = parse_page("content/a.md", "a.md", "---\ntitle: T\n---\n## Same\n")
-    assert 'id="same"' in renderer.render(page).html
-    assert 'id="same"' in renderer.render(page).html
+    assert 'id="same"' in renderer.render(page, table).html
+    assert 'id="same"' in renderer.render(page, table).html
 
 
 def test_extensions() -> None:

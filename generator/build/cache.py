@@ -60,7 +60,6 @@ def save(site_root: Path, state: BuildState, name: str = STATE_FILE) -> None:
     path = cache_path(site_root, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".state-", dir=path.parent)
-    state.dirty = False
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(seal.seal(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)))

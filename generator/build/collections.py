@@ -44,7 +44,7 @@ class Tag:
 
     @property
     def url(self) -> str:
-        return f"/tags/{self.slug}/"
+        return f"{TAGS_URL}{self.slug}/"
 
 
 def collect_tags(pages: Iterable[Page]) -> list[Tag]:
@@ -103,6 +103,7 @@ def output_for_url(url: str) -> str:
 
 
 BLOG_URL = f"/{BLOG_SECTION}/"
+TAGS_URL = "/tags/"
 
 
 # ---------------------------------------------------------------- XML files

@@ -19,13 +19,14 @@ from typing import Any
 from atoll import __version__
 from atoll.build.content import Page
 from atoll.build.layouts import layout_source
-from atoll.build.render import SiteModel, Task
+from atoll.build.model import SiteModel
+from atoll.build.tasks import Kind, Task
 from atoll.build.sources import text_digest
 
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 
 
-@dataclass
+@dataclass(frozen=True)
 class SourceRecord:
     """A content file as last read: its stat, its text's digest and the page it gave."""
 
@@ -34,7 +35,7 @@ class SourceRecord:
     page: Page
 
 
-@dataclass
+@dataclass(frozen=True)
 class Entry:
     """An output file as last written."""
 
@@ -45,15 +46,16 @@ class Entry:
     html: str | None = None  # a post's HTML, kept for the feed
 
 
-@dataclass
+@dataclass(frozen=True)
 class BuildState:
+    """What one build leaves for the next; each build makes a new one."""
+
     version: str = f"{__version__}/{STATE_FORMAT}"
     sources: dict[str, SourceRecord] = field(default_factory=dict)
     entries: dict[str, Entry] = field(default_factory=dict)
     output: str | None = None  # the folder the entries describe
     global_key: str = ""  # Fingerprints.global_key of the build that wrote the entries
     dep_values: dict[str, str] = field(default_factory=dict)  # dependency -> value at that build
-    dirty: bool = False  # changed since loaded: worth saving
 
 
 def digest(text: str | bytes) -> str:
@@ -109,25 +111,29 @@ class Fingerprints:
 
     def task_key(self, task: Task) -> str:
         """The task's own inputs, apart from the dependencies its render records."""
+        key = _TASK_KEYS.get(task.kind)
+        return key(self, task) if key is not None else ""
+
+    def _page_key(self, task: Task) -> str:
+        page = self.model.pages[task.index]
+        return f"{self.page_digests[page.source]}|{page.url}|{self.model.layouts[page.source]}"
+
+    def _listing_key(self, task: Task) -> str:
         m = self.model
-        if task.kind == "page":
-            page = m.pages[task.index]
-            return f"{self.page_digests[page.source]}|{page.url}|{m.layouts[page.source]}"
-        if task.kind == "listing":
-            start = (task.index - 1) * m.config.per_page
-            items = m.posts[start:start + m.config.per_page]
-            total = max(1, -(-len(m.posts) // m.config.per_page))
-            intro = m.section_index
-            return digest("\n".join([f"{task.index}/{total}", intro.source if intro else "",
-                                     self.page_digests.get(intro.source, "") if intro else "",
-                                     *(self.meta(p) for p in items)]))
-        if task.kind == "tag":
-            tag = self._by_slug[task.tag]
-            return digest("\n".join([tag.name, *(self.meta(p) for p in tag.pages)]))
-        return ""
+        start = (task.index - 1) * m.config.per_page
+        items = m.posts[start:start + m.config.per_page]
+        total = max(1, -(-len(m.posts) // m.config.per_page))
+        intro = m.section_index
+        return digest("\n".join([f"{task.index}/{total}", intro.source if intro else "",
+                                 self.page_digests.get(intro.source, "") if intro else "",
+                                 *(self.meta(p) for p in items)]))
+
+    def _tag_key(self, task: Task) -> str:
+        tag = self._by_slug[task.tag]
+        return digest("\n".join([tag.name, *(self.meta(p) for p in tag.pages)]))
 
     def fingerprint(self, task: Task, deps: tuple[str, ...]) -> str:
-        parts = [self.global_key, task.kind, task.output, task.url, self.task_key(task)]
+        parts = [self.global_key, task.kind.value, task.output, task.url, self.task_key(task)]
         parts += [f"{d}={self.value(d)}" for d in deps]
         return digest("\n".join(parts))
 
@@ -166,15 +172,18 @@ class ReuseCheck:
             return False
         return entry.stat == (st.st_size, st.st_mtime_ns)
 
-    def record(self, entries: dict[str, Entry]) -> None:
-        """Make ``entries`` the state's, with the dependency values they were checked against."""
+    def dep_values(self, entries: dict[str, Entry]) -> dict[str, str]:
+        """The values of every dependency ``entries`` recorded, as this build sees them."""
         deps = {dep for entry in entries.values() for dep in entry.deps}
-        self.state.dep_values = {dep: self.fingerprints.value(dep) for dep in deps}
-        self.state.global_key = self.fingerprints.global_key
-        self.state.entries = entries
+        return {dep: self.fingerprints.value(dep) for dep in deps}
 
 
 def stat_of(path: Path | str) -> tuple[int, int]:
     st = os.stat(path)
     return (st.st_size, st.st_mtime_ns)
 
+
+
+# The kinds whose output depends on more than their recorded dependencies; the rest key on "".
+_TASK_KEYS = {Kind.PAGE: Fingerprints._page_key, Kind.LISTING: Fingerprints._listing_key,
+              Kind.TAG: Fingerprints._tag_key}

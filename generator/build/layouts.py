@@ -44,21 +44,28 @@ _BYTECODE = _MemoryBytecodeCache()
 
 
 class RecordingEnvironment(jinja2.Environment):
-    """Records every layout a render loads (directly, by extends or by include)."""
+    """Lists the layouts each :func:`render_layout` loads (directly, by extends or by include)."""
 
-    loaded: set[str]
+    loaded: set[str] | None = None
 
     def _load_template(self, name: Any, globals: Any) -> jinja2.Template:  # noqa: A002 - Jinja's name
-        if isinstance(name, str):
+        if isinstance(name, str) and self.loaded is not None:
             self.loaded.add(f"tpl:{name}")
         return super()._load_template(name, globals)
 
 
-def make_environment(site_root: Path, loaded: set[str], globals_: Mapping[str, Any]) -> jinja2.Environment:
-    """Layouts from the site's own ``layouts/``, then the default theme's.
+def render_layout(env: RecordingEnvironment, name: str, context: Mapping[str, Any]) -> tuple[str, set[str]]:
+    """The layout ``name`` rendered with ``context``, and the layouts it loaded (``"tpl:<name>"``)."""
+    loaded: set[str] = set()
+    env.loaded = loaded
+    try:
+        return env.get_template(name).render(context), loaded
+    finally:
+        env.loaded = None
 
-    Each layout a render loads is added to ``loaded`` as ``"tpl:<name>"``.
-    """
+
+def make_environment(site_root: Path, globals_: Mapping[str, Any]) -> RecordingEnvironment:
+    """Layouts from the site's own ``layouts/``, then the default theme's."""
     dirs = theme_dirs(site_root, LAYOUTS)
     env = RecordingEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
@@ -71,7 +78,6 @@ def make_environment(site_root: Path, loaded: set[str], globals_: Mapping[str, A
         cache_size=-1,
         bytecode_cache=_BYTECODE,
     )
-    env.loaded = loaded
     env.filters["date"] = _format_date
     env.filters["isodate"] = lambda d: d.isoformat() if d is not None else ""
     env.globals.update(globals_)

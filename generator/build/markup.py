@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import markdown
-from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from atoll.build import fastinline
@@ -34,6 +33,14 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
 
 
 @dataclass(frozen=True)
+class LinkTable:
+    """What relative ``.md`` links resolve against: content-relative sources -> site URLs."""
+
+    urls: Mapping[str, str]
+    base_path: str = "/"
+
+
+@dataclass(frozen=True)
 class Rendered:
     html: str
     toc: list[dict[str, Any]]  # Python-Markdown toc tokens (level, id, name, children)
@@ -41,82 +48,76 @@ class Rendered:
     errors: tuple[SiteError, ...]
 
 
-class _LinkResolver(Treeprocessor):
-    """Rewrites relative ``.md`` links to the target page's URL; records misses."""
+def md_link_target(href: str, page_rel: str) -> tuple[str, str] | None:
+    """``(content-relative source, fragment)`` that a relative ``.md`` link names, or None
+    when ``href`` is not such a link (external, another kind of file, an anchor)."""
+    parts = urlsplit(href)
+    if parts.scheme or parts.netloc or not parts.path.endswith(".md"):
+        return None
+    if parts.path.startswith("/"):
+        return parts.path.lstrip("/"), parts.fragment
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page_rel), parts.path)), parts.fragment
 
-    def __init__(self, md: markdown.Markdown, owner: MarkupRenderer) -> None:
+
+class _PageLinks(Treeprocessor):
+    """One page's link pass: rewrites its relative ``.md`` links and lists what it found.
+
+    A fresh one is registered for every page, so nothing of one page is left for the next.
+    """
+
+    def __init__(self, md: markdown.Markdown, page_rel: str, table: LinkTable) -> None:
         super().__init__(md)
-        self.owner = owner
+        self.page_rel, self.table = page_rel, table
+        self.found: list[str] = []
+        self.broken: list[str] = []
 
     def run(self, root: etree.Element) -> None:
         for element in root.iter("a"):
             href = element.get("href")
-            if href:
-                new = self.owner.resolve_href(href)
-                if new is not None:
-                    element.set("href", new)
-
-
-class _LinkExtension(Extension):
-    def __init__(self, owner: MarkupRenderer) -> None:
-        super().__init__()
-        self.owner = owner
-
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
-        # after inline processing (30 is 'inline'), before toc (5) and prettify
-        md.treeprocessors.register(_LinkResolver(md, self.owner), "atoll_links", 15)
+            if not href:
+                continue
+            named = md_link_target(href, self.page_rel)
+            if named is None:
+                continue
+            target, fragment = named
+            url = self.table.urls.get(target)
+            if url is None:
+                self.broken.append(href)
+                continue
+            new = with_base(self.table.base_path, url)
+            element.set("href", f"{new}#{fragment}" if fragment else new)
+            self.found.append(target)
 
 
 class MarkupRenderer:
-    """Renders pages of one site; ``urls`` maps content-relative sources to URLs."""
+    """Renders page bodies; one per process, reused for every page of every site."""
 
-    def __init__(self, urls: Mapping[str, str], base_path: str = "/") -> None:
-        self.urls = urls
-        self.base_path = base_path
+    def __init__(self) -> None:
         self.md = markdown.Markdown(
-            extensions=[*EXTENSIONS, FencedCodeExtension(), _LinkExtension(self)],
+            extensions=[*EXTENSIONS, FencedCodeExtension()],
             extension_configs=EXTENSION_CONFIGS,
             output_format="html",
         )
         fastinline.install(self.md)
-        self._page: Page | None = None
-        self._links: list[str] = []
-        self._broken: list[str] = []
 
-    def resolve_href(self, href: str) -> str | None:
-        """The rewritten href for a relative ``.md`` link, or None to leave it alone."""
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc or not parts.path.endswith(".md"):
-            return None
-        assert self._page is not None
-        if parts.path.startswith("/"):
-            target = parts.path.lstrip("/")
-        else:
-            target = posixpath.normpath(posixpath.join(posixpath.dirname(self._page.rel), parts.path))
-        url = self.urls.get(target)
-        if url is None:
-            self._broken.append(href)
-            return None
-        self._links.append(target)
-        new = with_base(self.base_path, url)
-        return f"{new}#{parts.fragment}" if parts.fragment else new
-
-    def render(self, page: Page) -> Rendered:
-        self._page, self._links, self._broken = page, [], []
+    def render(self, page: Page, table: LinkTable) -> Rendered:
+        links = _PageLinks(self.md, page.rel, table)
+        # after inline processing (30 is 'inline'), before toc (5) and prettify; replaces the last page's
+        self.md.treeprocessors.register(links, "atoll_links", 15)
         self.md.reset()
         html = self.md.convert(page.body)
         toc = list(getattr(self.md, "toc_tokens", []))
-        errors = tuple(self._broken_link_error(page, href) for href in self._broken)
-        return Rendered(html=html, toc=toc, links=tuple(dict.fromkeys(self._links)), errors=errors)
+        errors = tuple(_broken_link_error(page, href) for href in links.broken)
+        return Rendered(html=html, toc=toc, links=tuple(dict.fromkeys(links.found)), errors=errors)
 
-    @staticmethod
-    def _broken_link_error(page: Page, href: str) -> SiteError:
-        line = page.body_line
-        for offset, text in enumerate(page.body.split("\n")):
-            if href in text:
-                line = page.body_line + offset
-                break
-        return SiteError(
-            f"broken link: {href!r} does not match any page in content/", page.source, line,
-            "link to another page with its path relative to this file, e.g. [Setup](../guide/setup.md)",
-        )
+
+def _broken_link_error(page: Page, href: str) -> SiteError:
+    line = page.body_line
+    for offset, text in enumerate(page.body.split("\n")):
+        if href in text:
+            line = page.body_line + offset
+            break
+    return SiteError(
+        f"broken link: {href!r} does not match any page in content/", page.source, line,
+        "link to another page with its path relative to this file, e.g. [Setup](../guide/setup.md)",
+    )

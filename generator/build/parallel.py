@@ -15,7 +15,9 @@ import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from atoll.build.render import Result, SiteModel, SiteRenderer, Task
+from atoll.build.model import SiteModel
+from atoll.build.render import Result, SiteRenderer
+from atoll.build.tasks import Task
 from atoll.build.sources import ReadResult, SourceFile, read_source
 
 # Below this many tasks, starting processes costs more than it saves.

@@ -19,11 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from atoll.build.incremental import BuildState, Entry, Fingerprints, SourceRecord, stat_of
+from atoll.build.incremental import BuildState
+from atoll.build.loading import Loaded, load_pages
 from atoll.build.output import MARKER, MARKER_TEXT
-from atoll.build.pipeline import KnownSources, Plan, load_site, render_changed, site_files
-from atoll.build.render import SiteRenderer, Task
-from atoll.build.sources import CONTENT, ReadResult, SourceFile, discover_content, read_source
+from atoll.build.pipeline import plan_pages, site_files
+from atoll.build.planning import Plan
+from atoll.build.reuse import Rendering, render_changed
+from atoll.build.sources import CONTENT, SourceFile, discover_content
+from atoll.build.tasks import Kind
 from atoll.config import SiteConfig, load_config
 from atoll.errors import BuildFailed
 
@@ -78,12 +81,8 @@ class LiveBuilder:
         self.lock = threading.Lock()
         self._check_files = False
         self._sources: dict[str, SourceFile] | None = None  # content files, as of the last scan
-        self._notes: list[str] = []
-        # What the last full rebuild planned, for the fast path of body-only edits
-        self._plan: Plan | None = None
-        self._page_tasks: dict[str, Task] = {}
-        self._feed_html: dict[str, str] = {}
-        self._renderer: SiteRenderer | None = None
+        self._plan: Plan | None = None  # the last good rebuild's, for body-only edits
+        self._page_index: dict[str, int] = {}  # page source -> its index in the plan's pages
 
     def rebuild(self, changes: Changes | None = None) -> Rebuild:
         """One rebuild; raises :class:`~atoll.errors.BuildFailed` (and changes nothing) on author errors.
@@ -92,75 +91,51 @@ class LiveBuilder:
         looked at again; without, every file is (stat first, then bytes).
         """
         with self.lock:
-            fast = self._body_edit(changes)
-            return fast if fast is not None else self._rebuild(changes)
+            started = time.perf_counter()
+            sources, maybe_changed = self._known_sources(changes)
+            loaded = load_pages(sources, self.state.sources, jobs=self.jobs, maybe_changed=maybe_changed)
+            plan = self._with_new_bodies(changes, loaded)
+            if plan is None:
+                plan, errors = plan_pages(self.configure(load_config(self.site_root)), loaded.pages,
+                                          drafts=self.drafts)
+                if loaded.errors or errors:
+                    raise BuildFailed([*loaded.errors, *errors])
+            rendering, changed = self._render_and_write(plan, loaded)
+            self.state = replace(rendering.state, output=str(self.out))
+            self._check_files = False  # from now on the folder is ours alone
+            self._plan = plan
+            self._page_index = {plan.model.pages[t.index].source: t.index for t in plan.tasks if t.kind is Kind.PAGE}
+            return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
+                           seconds=time.perf_counter() - started)
 
-    def _body_edit(self, changes: Changes | None) -> Rebuild | None:
+    def _with_new_bodies(self, changes: Changes | None, loaded: Loaded) -> Plan | None:
         """The common case, fast: only the bodies of existing pages changed.
 
-        Their titles, dates, tags, URLs... (``Page.meta``) are as before, so no
-        listing, tag page, sitemap or link elsewhere can differ: only these pages
-        (and the feed, if they are in it) are rendered again, with the machinery
-        of the previous rebuild. Anything else returns None: the full path decides.
+        Their titles, dates, tags, URLs... (``Page.meta``) are as before, so the
+        previous plan holds with the new pages in it: no listing, tag page, sitemap
+        or link elsewhere can differ, and rendering finds only these pages changed.
+        Anything else returns None: the site is planned again.
         """
-        started = time.perf_counter()
         plan = self._plan
-        if changes is None or changes.rescan or plan is None or self._sources is None or not changes.paths:
+        if plan is None or changes is None or changes.rescan or not changes.paths or loaded.errors:
             return None
-        model = plan.model
-        intro = model.section_index.source if model.section_index else None
-        if any(name not in self._page_tasks or name == intro for name in changes.paths):
-            return None
-        edited: dict[str, ReadResult] = {}
-        for name in changes.paths:
-            result = read_source(self._sources[name])
-            old = model.pages[self._page_tasks[name].index]
-            if result.page is None or result.page.meta != old.meta:
-                return None  # gone, broken or re-described: the full path handles and reports it
-            if result.page.body != old.body:
-                edited[name] = result
-        pages = list(model.pages)
-        for name, result in edited.items():
-            pages[self._page_tasks[name].index] = result.page  # type: ignore[assignment]
-        model = replace(model, pages=tuple(pages))
-        if self._renderer is None:
-            self._renderer = SiteRenderer(model)
-        self._renderer.model = model  # views of other pages stay valid: their metadata is unchanged
-        tasks = [self._page_tasks[name] for name in sorted(edited)]
-        results = [self._renderer.render(task) for task in tasks]
-        errors = [e for r in results for e in r.errors]
-        if errors:
-            raise BuildFailed(errors)
-        for name, result in edited.items():
-            assert result.stat is not None and result.digest is not None and result.page is not None
-            self.state.sources[name] = SourceRecord(result.stat, result.digest, result.page)
-        fingerprints = Fingerprints(model, {n: r.digest for n, r in self.state.sources.items()}, self.drafts)
-        changed = []
-        for task, done in zip(tasks, results, strict=True):
-            assert done.data is not None
-            self._write(task.output, done.data)
-            changed.append(task.output)
-            self.state.entries[task.output] = Entry(
-                fingerprints.fingerprint(task, done.deps), done.deps, fingerprints.task_key(task),
-                stat_of(self.out / task.output), done.html)
-            for dep in done.deps:
-                self.state.dep_values.setdefault(dep, fingerprints.value(dep))
-            if done.html is not None:
-                self._feed_html[model.pages[task.index].source] = done.html
-        self._plan = replace(plan, model=model)
-        if any(name in model.feed_sources for name in edited):
-            feed = site_files(self._plan, self._feed_html)["feed.xml"]
-            if not _same_bytes(self.out / "feed.xml", feed):
-                self._write("feed.xml", feed)
-                changed.append("feed.xml")
-        return Rebuild(rendered=len(tasks), total=len(plan.tasks), changed=tuple(changed),
-                       seconds=time.perf_counter() - started)
+        if not changes.paths <= self._page_index.keys():
+            return None  # a layout, a script, site.yaml, the blog's intro, a new page...
+        pages = list(plan.model.pages)
+        for name in loaded.changed:
+            index = self._page_index.get(name)
+            record = loaded.records.get(name)
+            if index is None or record is None or record.page.meta != pages[index].meta:
+                return None
+            pages[index] = record.page
+        return replace(plan, model=replace(plan.model, pages=tuple(pages)))
 
-    def _known_sources(self, changes: Changes | None) -> KnownSources:
+    def _known_sources(self, changes: Changes | None) -> tuple[list[SourceFile], set[str] | None]:
+        """The content files, and those that may have changed (None: any may have)."""
         if changes is None or changes.rescan or self._sources is None:
-            sources, notes = discover_content(self.site_root)
-            self._sources, self._notes = {s.source: s for s in sources}, notes
-            return KnownSources(sources, notes, {s.source for s in sources})
+            sources, _ = discover_content(self.site_root)
+            self._sources = {s.source: s for s in sources}
+            return sources, None
         changed = {p for p in changes.paths if p.startswith(f"{CONTENT}/") and p.endswith(".md")}
         for name in changed:
             path = self.site_root / name
@@ -168,50 +143,52 @@ class LiveBuilder:
                 self._sources[name] = SourceFile(name, name[len(CONTENT) + 1:], str(path))
             else:
                 self._sources.pop(name, None)
-        ordered = sorted(self._sources.values(), key=lambda s: s.rel)
-        return KnownSources(ordered, self._notes, changed)
+        return sorted(self._sources.values(), key=lambda s: s.rel), changed
 
-    def _rebuild(self, changes: Changes | None) -> Rebuild:
-        started = time.perf_counter()
-        config = self.configure(load_config(self.site_root))
-        plan, _ = load_site(config, drafts=self.drafts, state=self.state, known=self._known_sources(changes))
+    def _render_and_write(self, plan: Plan, loaded: Loaded) -> tuple[Rendering, list[str]]:
+        """Render what changed into a scratch folder, then update the output folder:
+        stale outputs deleted first (a page that is gone never outlives its replacement),
+        then each rendered file moved in, then the other files that differ written."""
         self.out.mkdir(parents=True, exist_ok=True)
         old_output = self.out if self.state.output == str(self.out) else None
         scratch = Path(tempfile.mkdtemp(prefix=self._scratch_prefix, dir=self.out.parent))
         try:
-            rendering = render_changed(plan, self.state, drafts=self.drafts, staging=scratch,
+            rendering = render_changed(plan, self.state, loaded.records, drafts=self.drafts, staging=scratch,
                                        old_output=old_output, jobs=self.jobs, check_files=self._check_files)
-            changed = [task.output for task in rendering.rendered]
-            for output in changed:
-                target = self.out / output
+            small = {MARKER: MARKER_TEXT.encode("utf-8"), **plan.files, **site_files(plan, rendering.feed_html)}
+            wanted = {task.output for task in plan.tasks} | set(small) | set(plan.copies)
+            changed = self._delete_stale(wanted)
+            for task in rendering.rendered:
+                target = self.out / task.output
                 target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(scratch / output, target)
+                os.replace(scratch / task.output, target)
+                changed.append(task.output)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        wanted = {task.output for task in plan.tasks}
-        small = {MARKER: MARKER_TEXT.encode("utf-8"), **plan.files, **site_files(plan, rendering.feed_html)}
+        return rendering, changed + self._write_differing(small, plan.copies)
+
+    def _delete_stale(self, wanted: set[str]) -> list[str]:
+        stale = sorted(self.files - wanted)
+        for output in stale:
+            (self.out / output).unlink(missing_ok=True)
+            self._prune(self.out / output)
+        self.files = wanted
+        return stale
+
+    def _write_differing(self, small: dict[str, bytes], copies: dict[str, Path]) -> list[str]:
+        """Scripts, site files and public/ copies whose output differs from them."""
+        changed = []
         for output, data in small.items():
             if not _same_bytes(self.out / output, data):
                 self._write(output, data)
                 changed.append(output)
-        for output, source in plan.copies.items():
+        for output, source in copies.items():
             target = self.out / output
             if not _same_stat(source, target):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(source, target)  # keeps the mtime: the next rebuild compares stats only
                 changed.append(output)
-        wanted |= set(small) | set(plan.copies)
-        for stale in sorted(self.files - wanted):
-            (self.out / stale).unlink(missing_ok=True)
-            self._prune(self.out / stale)
-            changed.append(stale)
-        self.files = wanted
-        self.state.output = str(self.out)
-        self._check_files = False  # from now on the folder is ours alone
-        self._plan, self._feed_html, self._renderer = plan, dict(rendering.feed_html), None
-        self._page_tasks = {plan.model.pages[t.index].source: t for t in plan.tasks if t.kind == "page"}
-        return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
-                       seconds=time.perf_counter() - started)
+        return changed
 
     @property
     def _scratch_prefix(self) -> str:

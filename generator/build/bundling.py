@@ -1,0 +1,37 @@
+"""Bundling: the site's client scripts, hashed, for sites with an ``auth:`` block."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from atoll.build.scripts import bundle, closure, load_sources
+from atoll.config import SiteConfig
+from atoll.errors import SiteError
+
+REQUIRED = ("islands.js", "callback.js")
+
+
+@dataclass(frozen=True)
+class ClientScripts:
+    names: dict[str, str] = field(default_factory=dict)  # script name -> output ("_atoll/islands.1a2b.js")
+    preload: dict[str, tuple[str, ...]] = field(default_factory=dict)  # name -> outputs it may load
+    files: dict[str, bytes] = field(default_factory=dict)  # output -> bytes
+    errors: tuple[SiteError, ...] = ()
+
+
+def bundle_scripts(config: SiteConfig) -> ClientScripts:
+    """Every script of ``scripts/`` (the site's, then the theme's); none without ``auth:``."""
+    if config.auth is None:
+        return ClientScripts()
+    try:
+        bundled = bundle(load_sources(config.root))
+    except SiteError as exc:
+        return ClientScripts(errors=(exc,))
+    missing = [SiteError(f"the auth scripts are incomplete: scripts/{name} is missing", "site.yaml", None,
+                         "restore it from the default theme (atoll new)") for name in REQUIRED if name not in bundled]
+    return ClientScripts(
+        names={s.name: s.output for s in bundled.values()},
+        preload={s.name: tuple(bundled[d].output for d in closure(bundled, s.name)) for s in bundled.values()},
+        files={s.output: s.data for s in bundled.values()},
+        errors=tuple(missing),
+    )

@@ -1,0 +1,46 @@
+"""The site as the render stage sees it: :class:`SiteModel`, computed once per build."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from atoll.build.collections import Tag
+from atoll.build.content import Page
+from atoll.config import SiteConfig, with_base
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    config: SiteConfig
+    pages: tuple[Page, ...]  # the pages being built, sorted by source
+    urls: dict[str, str]  # content-relative source -> site URL, for .md links
+    posts: tuple[Page, ...]  # newest first
+    tags: tuple[Tag, ...]
+    layouts: dict[str, str]  # page source -> layout file name
+    scripts: dict[str, str]  # script name -> output path ("_atoll/islands.1a2b.js")
+    # script name -> outputs of the scripts it loads, for <link rel="modulepreload">
+    preload: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    section_index: Page | None = None  # content/blog/index.md: title and intro of /blog/
+    feed_sources: frozenset[str] = frozenset()  # posts whose HTML the feed needs
+
+    def auth_json(self) -> str | None:
+        """The auth config as it goes into each page's JSON data block."""
+        auth = self.config.auth
+        if auth is None:
+            return None
+        base = self.config.base_path
+        data = {
+            "authority": auth.authority,
+            "client_id": auth.client_id,
+            "scope": auth.scope,
+            "redirect_path": with_base(base, auth.redirect_path),
+            "post_login_path": with_base(base, auth.post_login_path),
+            "post_logout_path": with_base(base, auth.post_logout_path),
+            "companion_url": auth.companion_url,
+            "cognito_domain": auth.cognito_domain,
+            "browser_tokens": auth.browser_tokens,
+            "base_path": base,
+        }
+        # "</" would end the <script> element early; JSON allows escaping "/".
+        return json.dumps(data, sort_keys=True).replace("</", "<\\/")

@@ -1,0 +1,69 @@
+"""Rendering what changed: every task whose inputs differ from the previous build's.
+
+The rest are reused (``atoll build`` hard-links their files from the previous
+output; the dev server leaves them in place). The same function serves both,
+so both keep the build state the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from atoll.build import parallel
+from atoll.build.incremental import BuildState, Entry, Fingerprints, ReuseCheck, SourceRecord, stat_of
+from atoll.build.planning import Plan
+from atoll.build.tasks import Task
+from atoll.errors import BuildFailed
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class Rendering:
+    """The outcome of rendering a plan, and the state the next build starts from."""
+
+    rendered: list[Task]
+    reused: list[Task]
+    feed_html: dict[str, str]  # post source -> its HTML, for the feed
+    state: BuildState
+    changed: bool  # whether ``state`` differs from the previous one's entries
+
+
+def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRecord], *, drafts: bool,
+                   staging: Path, old_output: Path | None, jobs: int | None = None,
+                   progress: Progress | None = None, check_files: bool = True) -> Rendering:
+    """Render into ``staging`` every task whose inputs changed since ``previous`` was recorded.
+
+    ``records`` are this build's sources (from loading). ``check_files`` also
+    re-renders outputs whose file in ``old_output`` was changed or deleted by hand
+    since (``atoll build``; the dev server owns its folder).
+    """
+    model = plan.model
+    fingerprints = Fingerprints(model, {s: r.digest for s, r in records.items()}, drafts)
+    check = ReuseCheck(previous, fingerprints)
+    feed_outputs = {p.output for p in model.posts if p.source in model.feed_sources}
+    todo: list[Task] = []
+    reused: list[Task] = []
+    keys: dict[str, str] = {}
+    for task in plan.tasks:
+        keys[task.output] = key = fingerprints.task_key(task)
+        ok = check.reusable(task, key, old_output, check_file=check_files)
+        if ok and task.output in feed_outputs and previous.entries[task.output].html is None:
+            ok = False  # newly in the feed: its HTML is needed
+        (reused if ok else todo).append(task)
+    results = parallel.render_all(model, todo, staging, jobs=jobs, progress=progress)
+    errors = [e for r in results for e in r.errors]
+    if errors:
+        raise BuildFailed(errors)
+    entries = {t.output: previous.entries[t.output] for t in reused}
+    for task, result in zip(todo, results, strict=True):
+        entries[task.output] = Entry(fingerprints.fingerprint(task, result.deps), result.deps, keys[task.output],
+                                     stat_of(staging / task.output), result.html)
+    state = BuildState(sources=records, entries=entries, output=previous.output,
+                       global_key=fingerprints.global_key, dep_values=check.dep_values(entries))
+    feed_html = {model.pages[t.index].source: entries[t.output].html or ""
+                 for t in plan.tasks if t.output in feed_outputs}
+    changed = bool(todo) or entries.keys() != previous.entries.keys()
+    return Rendering(todo, reused, feed_html, state, changed)
