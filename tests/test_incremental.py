@@ -8,7 +8,6 @@ Both incremental paths are checked against a clean ``atoll build --drafts
 from __future__ import annotations
 
 import dataclasses
-
 import os
 import pickle
 import random

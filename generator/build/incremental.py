@@ -20,8 +20,8 @@ from atoll import __version__
 from atoll.build.content import Page
 from atoll.build.layouts import layout_source
 from atoll.build.model import SiteModel
-from atoll.build.tasks import Kind, Task
 from atoll.build.sources import text_digest
+from atoll.build.tasks import Kind, Task
 
 STATE_FORMAT = 3
 

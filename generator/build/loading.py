@@ -69,7 +69,8 @@ def load_pages(sources: list[SourceFile], previous: Mapping[str, SourceRecord], 
             errors.extend(result.errors)
             changed.add(name)
             continue
-        assert result.stat is not None and result.digest is not None
+        if result.stat is None or result.digest is None:  # pragma: no cover - read_source sets both
+            raise RuntimeError(f"{name}: read without a stat")
         page = result.page if result.page is not None else previous[name].page  # None: same bytes
         records[name] = SourceRecord(result.stat, result.digest, page)
         changed.add(name)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from atoll.build.model import SiteModel
 from atoll.build.render import Result, SiteRenderer
-from atoll.build.tasks import Task
 from atoll.build.sources import ReadResult, SourceFile, read_source
+from atoll.build.tasks import Task
 
 # Below this many tasks, starting processes costs more than it saves.
 PARALLEL_THRESHOLD = 200

@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from atoll.build.collections import BLOG_URL, paginate
+from atoll.build.content import Page
 from atoll.build.layouts import layout_error, make_environment, raised_in_layout, render_layout
 from atoll.build.markup import LinkTable, MarkupRenderer, Rendered
 from atoll.build.model import SiteModel
@@ -67,9 +68,7 @@ class SiteRenderer:
             "site": self.views.site, "url": self.views.url, "atoll": self.views.atoll,
         })
 
-    def markdown(self, page_index: int | None = None) -> Rendered:
-        page = self.model.pages[page_index] if page_index is not None else self.model.section_index
-        assert page is not None
+    def markdown(self, page: Page) -> Rendered:
         return markup_renderer().render(page, self.links)
 
     def render(self, task: Task) -> Result:
@@ -102,7 +101,7 @@ class SiteRenderer:
 
 def _page(r: SiteRenderer, task: Task) -> LayoutCall:
     page = r.model.pages[task.index]
-    rendered = r.markdown(task.index)
+    rendered = r.markdown(page)
     return LayoutCall(r.model.layouts[page.source], {"page": r.views.page(page, rendered.html, rendered.toc)},
                       rendered, page.source)
 
@@ -110,7 +109,7 @@ def _page(r: SiteRenderer, task: Task) -> LayoutCall:
 def _listing(r: SiteRenderer, task: Task) -> LayoutCall:
     m = r.model
     pager = paginate(list(m.posts), m.config.per_page, BLOG_URL)[task.index - 1]
-    intro = r.markdown() if m.section_index else None
+    intro = r.markdown(m.section_index) if m.section_index else None
     page = r.views.page(m.section_index, intro.html) if m.section_index and intro else {
         "title": "Blog", "description": "", "html": Markup(""), "toc": []}
     page["url"] = r.views.url(pager.url)
@@ -138,4 +137,5 @@ PREPARE: dict[Kind, Callable[[SiteRenderer, Task], LayoutCall]] = {
     Kind.NOT_FOUND: _fixed("404.html", "Page not found"),
     Kind.CALLBACK: _fixed("callback.html", "Signing in…"),
 }
-assert PREPARE.keys() == set(Kind)
+if PREPARE.keys() != set(Kind):  # pragma: no cover - a new Kind without its function
+    raise ImportError(f"render.PREPARE lacks {set(Kind) - PREPARE.keys()}")

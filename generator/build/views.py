@@ -86,7 +86,7 @@ class TemplateViews:
             permalink_url=self.model.config.base_url + page.url.lstrip("/"),
         )
         if html is not None:
-            view["html"] = Markup(html)
+            view["html"] = Markup(html)  # noqa: S704 - Markdown's output, meant as HTML
             view["toc"] = toc or []
         return view
 
