@@ -2,16 +2,19 @@
 #   make serve   set up, build the example site and serve it with sign-in working
 #   make test    set up everything the tests need (Python packages, Debian's chromium,
 #                npm packages for the third-party OIDC provider) and run the whole suite
+# And for working on Atoll:
+#   make lint       ruff and mypy --strict (what CI runs before the tests)
+#   make test-fast  the suite without the browser tests and the slow ones
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test setup setup-test bench clean
+.PHONY: serve test test-fast lint setup setup-test clean
 
 $(BIN)/atoll: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,dev]'
 	touch $(BIN)/atoll
 
 setup: $(BIN)/atoll
@@ -22,8 +25,15 @@ setup-test: setup
 serve: setup
 	$(BIN)/atoll serve
 
+lint: setup
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/mypy
+
 test: setup-test
 	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not browser and not slow"
 
 clean:
 	rm -rf dist .atoll

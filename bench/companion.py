@@ -32,12 +32,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import jwt  # noqa: E402
-import waitress  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
-from jwt.algorithms import RSAAlgorithm  # noqa: E402
+import jwt
+import waitress
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
-from atoll.companion import CompanionSettings, create_app  # noqa: E402
+from atoll.companion import CompanionSettings, create_app
 
 CLIENT_ID = "bench-client"
 ORIGIN = "http://127.0.0.1:4321"

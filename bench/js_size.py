@@ -20,7 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from atoll.build.scripts import bundle  # noqa: E402 - after making the checkout importable
 
-STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;]*?\bfrom\s*["']\./([\w.-]+\.js)["']|^\s*import\s*["']\./([\w.-]+\.js)["']""", re.M | re.S)
+STATIC_IMPORT = re.compile(r"""^\s*(?:import|export)\b[^;]*?\bfrom\s*["']\./([\w.-]+\.js)["']"""
+                           r"""|^\s*import\s*["']\./([\w.-]+\.js)["']""", re.M | re.S)
 DYNAMIC_IMPORT = re.compile(r"""\bimport\(\s*["']\./([\w.-]+\.js)["']\s*\)""")
 OIDC_CLIENT_TS = (70_851, 18_096)
 
@@ -83,7 +84,8 @@ def report(scripts: Path) -> str:
         callback = list(dict.fromkeys(callback))
         row(f"callback page ({' + '.join(callback)})", *sizes(shipped, callback))
     row("oidc-client-ts 3.x browser bundle", *OIDC_CLIENT_TS)
-    lines.append(f"normal page = {raw / OIDC_CLIENT_TS[0]:.1%} raw, {gz / OIDC_CLIENT_TS[1]:.1%} gzip of oidc-client-ts")
+    lines.append(f"normal page = {raw / OIDC_CLIENT_TS[0]:.1%} raw, "
+                 f"{gz / OIDC_CLIENT_TS[1]:.1%} gzip of oidc-client-ts")
     return "\n".join(lines)
 
 

@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import sync_playwright
 
-from conftest import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from e2e_helpers import READER, SIGNED_IN, Reader, http_status, serve_site, write_site  # noqa: E402
+from conftest import CHROMIUM, CHROMIUM_ARGS
+from e2e_helpers import READER, SIGNED_IN, Reader, http_status, serve_site, write_site
 
 
 def one_round_trip(reader: Reader, start_path: str) -> tuple[float, float]:
@@ -53,7 +53,8 @@ def one_round_trip(reader: Reader, start_path: str) -> tuple[float, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--site", type=Path, help="a site with an auth: block and no authority (default: a generated one)")
+    parser.add_argument("--site", type=Path,
+                        help="a site with an auth: block and no authority (default: a generated one)")
     parser.add_argument("--path", help="the page to sign in from (default: /docs/ if the site has it, else /)")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
@@ -75,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                         reader.close()
                     # The form is filled in between the two parts; that time is the bench's, not the reader's wait.
                     totals.append(to_form + back)
-                    print(f"run {run}: {1000 * (to_form + back):6.0f} ms  (click -> provider form {1000 * to_form:4.0f} ms, "
+                    print(f"run {run}: {1000 * (to_form + back):6.0f} ms  "
+                          f"(click -> provider form {1000 * to_form:4.0f} ms, "
                           f"form sent -> name shown {1000 * back:4.0f} ms)")
                 browser.close()
             print(f"median of {len(totals)}: {1000 * statistics.median(totals):.0f} ms")

@@ -172,7 +172,7 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: ARG001 - one signature for every command
     config = load_config(args.site)  # a broken site.yaml: BuildFailed, reported by main()
     removed = []
     if cache.clean(config.root):
@@ -212,7 +212,7 @@ def _cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: ARG001 - one signature for every command
     from atoll.serve.server import ServeOptions, serve
 
     if not args.site.is_dir():
@@ -229,14 +229,14 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return serve(args.site, options)
 
 
-def _cmd_companion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _cmd_companion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: ARG001 - one signature for every command
     from atoll.companion import run_companion
 
     config = load_config(args.site)  # a broken site.yaml: BuildFailed, reported by main()
     return run_companion(config, host=args.host, port=args.port, protected=args.protected)
 
 
-def _cmd_idp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+def _cmd_idp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: ARG001 - one signature for every command
     from atoll.devidp import run_idp
 
     config = load_config(args.site) if (args.site / "site.yaml").exists() else None

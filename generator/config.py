@@ -43,7 +43,7 @@ class ProtectRule:
 
 
 DEFAULT_DEV_USERS = (
-    DevUser(username="reader", password="atoll-dev", email="reader@example.com",
+    DevUser(username="reader", password="atoll-dev", email="reader@example.com",  # noqa: S106 - the documented dev user
             name="Dev Reader", groups=("readers",)),
 )
 
@@ -134,7 +134,8 @@ class SiteConfig:
     def with_dev_provider(self, url: str) -> SiteConfig:
         """A copy signing in through the embedded dev identity provider at ``url``
         (Cognito-shaped, so it also plays the hosted-UI domain)."""
-        assert self.auth is not None
+        if self.auth is None:
+            raise ValueError("with_dev_provider() needs a site with an auth: block")
         return replace(self, auth=replace(self.auth, authority=url, cognito_domain=url))
 
     def protected_out(self, out: Path) -> Path:
@@ -242,7 +243,8 @@ def _parse_auth(data: Any, path: str, errors: ErrorList, line: int) -> AuthConfi
         elif parts.scheme == "http" and is_loopback_host(parts.hostname):
             pass
         else:
-            c.fail("authority", f"'authority' must be an https URL (http only for 127.0.0.1 or localhost), got {authority!r}",
+            c.fail("authority",
+                   f"'authority' must be an https URL (http only for 127.0.0.1 or localhost), got {authority!r}",
                    "use the issuer URL of your provider, e.g. https://cognito-idp.<region>.amazonaws.com/<user-pool-id>")
         # kept exactly as written: ID tokens' `iss` must equal the issuer, trailing '/' and all
     cognito_domain = c.text("cognito_domain")
@@ -334,13 +336,14 @@ def _parse_protect(value: Any, c: _Checker) -> tuple[ProtectRule, ...]:
         except PatternError as exc:
             r.fail("path", str(exc), "patterns are site paths: /members/** (everything below), /a/*/ (one segment)")
             continue
-        groups: tuple[str, ...] | None = ()
+        groups: tuple[str, ...] = ()
         if item.get("groups") is not None:
-            groups = _group_names(item["groups"], r, "groups")
-            if not groups:
-                if groups == ():
+            named = _group_names(item["groups"], r, "groups")
+            if not named:
+                if named == ():
                     r.fail("groups", "'groups' must name at least one group (leave it out for any signed-in reader)")
                 continue
+            groups = named
         rules.append(ProtectRule(path=path, groups=groups, line=yamlmarks.line_of(item, "path")))
     return tuple(rules)
 

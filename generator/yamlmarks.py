@@ -16,7 +16,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _BaseLoader = yaml.SafeLoader
 
 
-class MarkedDict(dict):
+class MarkedDict(dict[Any, Any]):
     """A dict with ``line`` (where the mapping starts) and ``key_lines``."""
 
     line: int = 0
@@ -26,7 +26,7 @@ class MarkedDict(dict):
         return self.key_lines.get(key, self.line)
 
 
-class _MarkedLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _MarkedLoader(_BaseLoader):  # type: ignore[misc]
     pass
 
 

@@ -12,7 +12,6 @@ import json
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -20,7 +19,6 @@ from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import validator
 
 import jwt
-import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
@@ -116,13 +114,6 @@ class FakeProvider:
 def apply(claims: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     out = {**claims, **{k.replace("__", ":"): v for k, v in changes.items()}}
     return {k: v for k, v in out.items() if v is not DROP}
-
-
-@pytest.fixture
-def provider() -> Iterator[FakeProvider]:
-    fake = FakeProvider()
-    yield fake
-    fake.close()
 
 
 def settings_for(provider: FakeProvider, **changes: Any) -> CompanionSettings:

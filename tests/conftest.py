@@ -1,13 +1,26 @@
-"""Shared fixtures: tiny sites on disk, and Debian's chromium for Playwright."""
+"""Shared fixtures: tiny sites on disk, fake and real providers, served sites, and
+Debian's chromium for Playwright.
+
+Every fixture a test module uses is defined here, so modules import only helpers
+(classes and functions) from ``*_helpers.py``, never a fixture.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
+from atoll.devidp import start_idp
+from atoll.wsgi.server import stop
+from companion_helpers import FakeProvider
+from devidp_helpers import ORIGIN, Idp, site_config
+from e2e_helpers import AtollSite, Peer, Reader, serve_site, serve_with_peer, write_site
 from sitekit import write_files
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,6 +54,101 @@ def user_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """pytest-playwright's launch options, pointed at Debian's chromium (see TESTING.md)."""
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+# ---------------------------------------------------------------------------- providers
+
+@pytest.fixture
+def provider() -> Iterator[FakeProvider]:
+    fake = FakeProvider()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def idp(tmp_path: Path) -> Iterator[Idp]:
+    server, app = start_idp(site_config(tmp_path), site_origin=ORIGIN)
+    yield Idp(app, app.settings.issuer)
+    stop(server)
+
+
+# ---------------------------------------------------------------------------- served sites
+
+
+@pytest.fixture(scope="module")
+def dev_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AtollSite]:
+    """``atoll serve`` with the dev identity provider, shared by a module's tests.
+
+    Tests stay independent: each reader has a fresh browser context (cookies,
+    storage, the provider's sign-in), and to-do texts are unique per test.
+    """
+    site = serve_site(write_site(tmp_path_factory.mktemp("dev") / "site"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture
+def own_peer_site(tmp_path: Path) -> Iterator[Callable[..., tuple[Peer, AtollSite]]]:
+    """``own_peer_site(**options)``: a provider and site for one test (options of :func:`serve_with_peer`)."""
+    started: list[tuple[Peer, AtollSite]] = []
+
+    def start(**options: Any) -> tuple[Peer, AtollSite]:
+        started.append(serve_with_peer(tmp_path / f"site{len(started)}", **options))
+        return started[-1]
+
+    yield start
+    for peer, site in started:
+        site.stop()
+        peer.stop()
+
+
+@pytest.fixture(scope="module")
+def peer_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Peer, AtollSite]]:
+    peer, site = serve_with_peer(tmp_path_factory.mktemp("peer") / "site")
+    yield peer, site
+    site.stop()
+    peer.stop()
+
+
+# ---------------------------------------------------------------------------- browsers
+
+
+@pytest.fixture(scope="module")
+def e2e_browser(request: pytest.FixtureRequest, browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
+    """Chromium for one module (launched as conftest.py says), stopped after it.
+
+    pytest-playwright's own ``browser`` lives for the whole session, and its
+    suspended event loop makes any later ``asyncio.run`` in the main thread
+    fail (``atoll serve`` run in-process, as tests/test_serve.py does). So
+    these modules run their own Playwright, unless the session's is already
+    running, which they then share (a second sync Playwright cannot start).
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        yield request.getfixturevalue("browser")
+        return
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**browser_type_launch_args)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def readers(e2e_browser: Browser) -> Iterator[Callable[[str], Reader]]:
+    """``readers(site_url)`` -> a new :class:`Reader` (a fresh browser context); all closed after the test."""
+    opened: list[Reader] = []
+
+    def open_reader(site: str) -> Reader:
+        reader = Reader.open(e2e_browser, site)
+        opened.append(reader)
+        return reader
+
+    yield open_reader
+    for reader in opened:
+        reader.close()

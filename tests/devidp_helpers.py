@@ -8,18 +8,14 @@ import json
 import secrets
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import pytest
-from tests.companion_helpers import ORIGIN, Result
-
 from atoll.config import SiteConfig, parse_config
-from atoll.devidp import DevIdpApp, start_idp
-from atoll.wsgi.server import stop
+from atoll.devidp import DevIdpApp
+from companion_helpers import ORIGIN, Result
 
 CLIENT_ID = "idp-test-client"
 REDIRECT_URI = f"{ORIGIN}/callback/"
@@ -70,13 +66,6 @@ class Idp:
     @property
     def settings(self) -> Any:
         return self.app.settings
-
-
-@pytest.fixture
-def idp(tmp_path: Path) -> Iterator[Idp]:
-    server, app = start_idp(site_config(tmp_path), site_origin=ORIGIN)
-    yield Idp(app, app.settings.issuer)
-    stop(server)
 
 
 def pkce() -> tuple[str, str]:

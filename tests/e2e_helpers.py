@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
@@ -27,14 +26,13 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 
 from serve_helpers import free_port
 
@@ -261,41 +259,6 @@ def serve_with_peer(root: Path, *, token_ttl: int = 3600, browser_tokens: bool =
         raise
 
 
-@pytest.fixture(scope="module")
-def dev_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AtollSite]:
-    """``atoll serve`` with the dev identity provider, shared by a module's tests.
-
-    Tests stay independent: each reader has a fresh browser context (cookies,
-    storage, the provider's sign-in), and to-do texts are unique per test.
-    """
-    site = serve_site(write_site(tmp_path_factory.mktemp("dev") / "site"))
-    yield site
-    site.stop()
-
-
-@pytest.fixture
-def own_peer_site(tmp_path: Path) -> Iterator[Callable[..., tuple[Peer, AtollSite]]]:
-    """``own_peer_site(**options)``: a provider and site for one test (options of :func:`serve_with_peer`)."""
-    started: list[tuple[Peer, AtollSite]] = []
-
-    def start(**options: Any) -> tuple[Peer, AtollSite]:
-        started.append(serve_with_peer(tmp_path / f"site{len(started)}", **options))
-        return started[-1]
-
-    yield start
-    for peer, site in started:
-        site.stop()
-        peer.stop()
-
-
-@pytest.fixture(scope="module")
-def peer_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Peer, AtollSite]]:
-    peer, site = serve_with_peer(tmp_path_factory.mktemp("peer") / "site")
-    yield peer, site
-    site.stop()
-    peer.stop()
-
-
 # ---------------------------------------------------------------------------- browsers
 
 WATCH_SCRIPT = """
@@ -411,7 +374,8 @@ class Reader:
         """A same-origin GET from the page, with its cookies (the HttpOnly session too): ``{status, body}``."""
         return (page or self.page).evaluate(
             """async (path) => {
-                 const response = await fetch(path, { credentials: "same-origin", headers: { Accept: "application/json" } });
+                 const response = await fetch(path, {
+                   credentials: "same-origin", headers: { Accept: "application/json" } });
                  const text = await response.text();
                  let body = null;
                  try { body = JSON.parse(text); } catch {}
@@ -443,44 +407,6 @@ class Reader:
         assert self.violations == [], f"CSP violations: {self.violations}"
         from_site = [(where, url) for where, url in self.third_party if where.startswith(self.site)]
         assert from_site == [], f"the site loaded third-party resources: {from_site}"
-
-
-@pytest.fixture(scope="module")
-def e2e_browser(request: pytest.FixtureRequest, browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
-    """Chromium for one module (launched as conftest.py says), stopped after it.
-
-    pytest-playwright's own ``browser`` lives for the whole session, and its
-    suspended event loop makes any later ``asyncio.run`` in the main thread
-    fail (``atoll serve`` run in-process, as tests/test_serve.py does). So
-    these modules run their own Playwright, unless the session's is already
-    running, which they then share (a second sync Playwright cannot start).
-    """
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:
-        yield request.getfixturevalue("browser")
-        return
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(**browser_type_launch_args)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def readers(e2e_browser: Browser) -> Iterator[Callable[[str], Reader]]:
-    """``readers(site_url)`` -> a new :class:`Reader` (a fresh browser context); all closed after the test."""
-    opened: list[Reader] = []
-
-    def open_reader(site: str) -> Reader:
-        reader = Reader.open(e2e_browser, site)
-        opened.append(reader)
-        return reader
-
-    yield open_reader
-    for reader in opened:
-        reader.close()
 
 
 def query_of(url: str) -> dict[str, list[str]]:

@@ -241,6 +241,7 @@ def test_the_example_site_builds(tmp_path: Path) -> None:
 
 
 def test_a_site_robots_txt_replaces_the_generated_one(make_site) -> None:
-    site = make_site({"content/index.md": "---\ntitle: Home\n---\n", "public/robots.txt": "User-agent: *\nDisallow: /\n"})
+    site = make_site({"content/index.md": "---\ntitle: Home\n---\n",
+                      "public/robots.txt": "User-agent: *\nDisallow: /\n"})
     assert run_atoll("build", "--site", site).code == 0
     assert (site / "dist/robots.txt").read_text() == "User-agent: *\nDisallow: /\n"

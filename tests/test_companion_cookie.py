@@ -6,20 +6,9 @@ import secrets
 import time
 
 from itsdangerous import URLSafeSerializer
-from tests.companion_helpers import (
-    SECRET,
-    SUB,
-    Clock,
-    FakeProvider,
-    call,
-    companion,
-    post_session,
-    provider,  # noqa: F401 - fixture
-    same_origin,
-    settings_for,
-)
 
 from atoll.companion import create_app
+from companion_helpers import SECRET, SUB, Clock, FakeProvider, call, companion, post_session, same_origin, settings_for
 
 
 def test_cookie_attributes_on_http(provider: FakeProvider) -> None:

@@ -9,10 +9,10 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from tests.companion_helpers import SUB, Clock, FakeProvider, post_session, provider, settings_for  # noqa: F401
 
 from atoll.companion import create_app
 from atoll.companion.provider import FetchError, make_fetch
+from companion_helpers import Clock, FakeProvider, post_session, settings_for
 
 TRICKLE_SECONDS = 60  # how long the slow server would take to finish its answer
 

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import jwt
-from tests.companion_helpers import (
-    Clock,
-    FakeProvider,
-    ProviderKey,
-    post_session,
-    provider,  # noqa: F401 - fixture
-    rsa_key,
-    settings_for,
-)
 
 from atoll.companion import create_app
+from companion_helpers import Clock, FakeProvider, ProviderKey, post_session, rsa_key, settings_for
 
 
 def forged_kid(provider: FakeProvider, kid: str) -> str:

@@ -6,18 +6,9 @@ from collections.abc import Iterable
 from typing import Any
 
 import pytest
-from tests.companion_helpers import (
-    ORIGIN,
-    SUB,
-    FakeProvider,
-    call,
-    post_session,
-    provider,  # noqa: F401 - fixture
-    same_origin,
-    settings_for,
-)
 
 from atoll.companion import USER_KEY, create_app, session_middleware
+from companion_helpers import ORIGIN, SUB, FakeProvider, call, post_session, same_origin, settings_for
 
 
 def echo(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:

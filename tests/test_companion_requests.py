@@ -5,15 +5,8 @@ from __future__ import annotations
 import logging
 
 import pytest
-from tests.companion_helpers import (
-    ORIGIN,
-    FakeProvider,
-    call,
-    companion,
-    post_session,
-    provider,  # noqa: F401 - fixture
-    same_origin,
-)
+
+from companion_helpers import ORIGIN, FakeProvider, call, companion, post_session, same_origin
 
 
 @pytest.mark.parametrize("method", ["POST", "DELETE"])

@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.devidp_helpers import http
 
 from atoll.companion import (
     CompanionConfigError,
@@ -22,6 +21,7 @@ from atoll.companion import (
 )
 from atoll.companion import wsgi as companion_wsgi
 from atoll.config import SiteConfig, parse_config
+from devidp_helpers import http
 
 SITE = """
 title: T
@@ -98,7 +98,8 @@ def test_load_api_names_a_missing_factory(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("secret", [None, "", "too-short"])
 def test_production_refuses_to_start_without_a_good_secret(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], secret: str | None) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        secret: str | None) -> None:
     if secret is None:
         monkeypatch.delenv("ATOLL_SESSION_SECRET", raising=False)
     else:

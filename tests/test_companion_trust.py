@@ -10,17 +10,9 @@ from typing import Any
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
-from tests.companion_helpers import (
-    SUB,
-    FakeProvider,
-    ProviderKey,
-    companion,
-    post_session,
-    provider,  # noqa: F401 - fixture
-    rsa_key,
-)
 
 from atoll.companion.trust import IssuerMismatch, check_issuer, key_problem, parse_key_set
+from companion_helpers import SUB, FakeProvider, ProviderKey, companion, post_session, rsa_key
 
 
 @lru_cache(maxsize=1)

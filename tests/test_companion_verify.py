@@ -8,17 +8,8 @@ import time
 
 import jwt
 import pytest
-from tests.companion_helpers import (
-    CLIENT_ID,
-    DROP,
-    SUB,
-    FakeProvider,
-    ProviderKey,
-    companion,
-    post_session,
-    provider,  # noqa: F401 - fixture
-    rsa_key,
-)
+
+from companion_helpers import CLIENT_ID, DROP, SUB, FakeProvider, ProviderKey, companion, post_session, rsa_key
 
 NOW = int(time.time())
 

@@ -10,8 +10,12 @@ from urllib.parse import urlencode
 
 import jwt
 import pytest
-from tests.companion_helpers import ORIGIN, call
-from tests.devidp_helpers import (
+
+from atoll.config import DevUser
+from atoll.devidp import create_app, settings_from_site, subject
+from atoll.devidp.tokens import mint
+from companion_helpers import ORIGIN, call
+from devidp_helpers import (
     CLIENT_ID,
     REDIRECT_URI,
     Idp,
@@ -19,17 +23,12 @@ from tests.devidp_helpers import (
     exchange,
     get_code,
     http,
-    idp,  # noqa: F401 - fixture
     location_params,
     login,
     pkce,
     sign_in,
     site_config,
 )
-
-from atoll.config import DevUser
-from atoll.devidp import create_app, settings_from_site, subject
-from atoll.devidp.tokens import mint
 
 
 def claims(token: str) -> dict[str, object]:

@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.companion_helpers import ORIGIN, SECRET, Result
-from tests.devidp_helpers import SITE_YAML, Idp, http, idp, sign_in  # noqa: F401 - idp is a fixture
 
 from atoll.companion import create_app, settings_from_site
 from atoll.config import parse_config
 from atoll.devidp import runner
 from atoll.todos import create_app as create_todos
 from atoll.wsgi.server import start_background, stop
+from companion_helpers import ORIGIN, SECRET, Result
+from devidp_helpers import SITE_YAML, Idp, http, sign_in
 
 
 @pytest.fixture

@@ -17,18 +17,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import (  # noqa: F401 - fixtures
-    HTML_NAME,
-    MALLORY,
-    READER,
-    SIGNED_IN,
-    AtollSite,
-    Reader,
-    dev_site,
-    e2e_browser,
-    query_of,
-    readers,
-)
+from e2e_helpers import HTML_NAME, MALLORY, READER, SIGNED_IN, AtollSite, Reader, query_of
 
 pytestmark = pytest.mark.browser
 
@@ -143,7 +132,8 @@ def test_a_return_path_off_the_origin_is_never_followed(dev_site: AtollSite, rea
     reader.page.evaluate(
         """(returnTo) => {
              const key = Object.keys(sessionStorage).find((k) => k.startsWith("atoll.oidc.state."));
-             sessionStorage.setItem(key, JSON.stringify({ ...JSON.parse(sessionStorage.getItem(key)), return_to: returnTo }));
+             const state = JSON.parse(sessionStorage.getItem(key));
+             sessionStorage.setItem(key, JSON.stringify({ ...state, return_to: returnTo }));
            }""",
         return_to,
     )
@@ -258,7 +248,8 @@ def test_a_sign_out_the_companion_cannot_complete_leaves_the_reader_signed_in_an
     page.route(f"{dev_site.url}/auth/session", lambda route: route.abort("connectionrefused")
                if route.request.method == "DELETE" else route.fallback())
     reader.click_sign_out()
-    expect(page.locator("[data-atoll-error][role=alert]")).to_contain_text("Could not reach the site's session endpoint")
+    alert = page.locator("[data-atoll-error][role=alert]")
+    expect(alert).to_contain_text("Could not reach the site's session endpoint")
     expect(page.locator(SIGNED_IN)).to_be_attached()
     assert page.url == f"{dev_site.url}/docs/guide/deep/"
     assert not reader.requested(f"{dev_site.idp_url}/logout")

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import READER, REPO, SIGNED_IN, SIGNED_OUT, AtollSite, Reader, e2e_browser, readers, serve_site  # noqa: F401 - fixtures
+from e2e_helpers import READER, REPO, SIGNED_IN, SIGNED_OUT, AtollSite, Reader, serve_site
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import SIGNED_OUT, AtollSite, Peer, Reader, e2e_browser, own_peer_site, peer_site, query_of, readers  # noqa: F401 - fixtures
+from e2e_helpers import SIGNED_OUT, AtollSite, Peer, Reader, query_of
 
 pytestmark = pytest.mark.browser
 

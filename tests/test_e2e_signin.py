@@ -12,18 +12,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import (  # noqa: F401 - fixtures
-    READER,
-    SIGNED_IN,
-    SIGNED_OUT,
-    WRITER,
-    AtollSite,
-    Reader,
-    dev_site,
-    e2e_browser,
-    query_of,
-    readers,
-)
+from e2e_helpers import READER, SIGNED_IN, SIGNED_OUT, WRITER, AtollSite, Reader, query_of
 
 pytestmark = pytest.mark.browser
 

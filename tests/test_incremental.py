@@ -25,7 +25,8 @@ from sitekit import clean_build, run_atoll, tree, write_files
 
 SITE = {
     "site.yaml": "title: Inc\nbase_url: http://127.0.0.1:4321/\nper_page: 3\n",
-    "layouts/page.html": '{% extends "base.html" %}{% block main %}<h1>{{ page.title }}</h1>{{ page.html }}{% endblock %}',
+    "layouts/page.html": ('{% extends "base.html" %}'
+                          '{% block main %}<h1>{{ page.title }}</h1>{{ page.html }}{% endblock %}'),
     "content/index.md": "---\ntitle: Home\n---\nSee [a](blog/a.md).\n",
     "content/about.md": "---\ntitle: About\n---\nAbout.\n",
     "content/blog/index.md": "---\ntitle: Blog\n---\nThe intro.\n",

@@ -48,8 +48,14 @@ def test_installed_wheel_scaffolds_and_builds_a_site(wheel: Path, tmp_path: Path
     assert install.returncode == 0, install.stderr
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    atoll = venv / "bin/atoll"
+    atoll, python = venv / "bin/atoll", venv / "bin/python"
     assert run(atoll, "--version", cwd=elsewhere).stdout.startswith("atoll ")
+    assert run(python, "-m", "atoll", "--version", cwd=elsewhere).stdout.startswith("atoll ")
+    # what a production WSGI file imports, from the installed wheel and not from a checkout
+    companion = run(python, "-c", "import atoll.companion.wsgi as m; print(m.__file__)", cwd=elsewhere)
+    assert companion.returncode == 0, companion.stderr
+    assert companion.stdout.startswith(str(venv)) and "/site-packages/atoll/companion/wsgi.py" in companion.stdout
+    assert run(python, "-c", "import generator", cwd=elsewhere).returncode != 0
     new = run(atoll, "new", "mysite", cwd=elsewhere)
     assert new.returncode == 0, new.stderr
     built = run(atoll, "build", cwd=elsewhere / "mysite")

@@ -61,7 +61,8 @@ def test_serves_pretty_urls_drafts_and_404(tmp_path: Path) -> None:
         assert b'href="/css/site.css"' in get(origin + "/")[2]
 
 
-@pytest.mark.parametrize("path", ["/../site.yaml", "/%2e%2e/site.yaml", "/..%2fsite.yaml", "/css/..%2f..%2f..%2fsite.yaml"])
+@pytest.mark.parametrize("path", ["/../site.yaml", "/%2e%2e/site.yaml", "/..%2fsite.yaml",
+                                  "/css/..%2f..%2f..%2fsite.yaml"])
 def test_paths_cannot_escape_the_output_folder(tmp_path: Path, path: str) -> None:
     site = write_files(tmp_path / "site", SITE)
     with dev_server(site) as server:

@@ -65,8 +65,9 @@ def test_a_page_opened_while_the_build_is_broken_shows_the_overlay(page: Page, t
 
 
 def test_stylesheet_edits_reload_styles(page: Page, tmp_path: Path) -> None:
-    site = write_files(tmp_path / "site", {**SITE, "layouts/page.html":
-                       '<html><head><link rel="stylesheet" href="/css/extra.css"></head><body><main>{{ page.html }}</main></body></html>'})
+    layout = ('<html><head><link rel="stylesheet" href="/css/extra.css"></head>'
+              '<body><main>{{ page.html }}</main></body></html>')
+    site = write_files(tmp_path / "site", {**SITE, "layouts/page.html": layout})
     with dev_server(site) as server:
         page.goto(server.origin + "/")
         save(site / "public/css/extra.css", "body { color: rgb(200, 0, 0); }\n")

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.companion_helpers import Result, call
 
 from atoll import todos
 from atoll.companion import USER_KEY
+from companion_helpers import Result, call
 
 ALICE = {"sub": "alice-sub", "username": "alice"}
 BOB = {"sub": "bob-sub", "username": "bob"}

@@ -46,7 +46,7 @@ def load(site_root: Path, name: str = STATE_FILE) -> tuple[BuildState, list[str]
         return fresh, [f"{path}: build cache unreadable ({exc.strerror}); this build renders everything"]
     try:
         state = pickle.loads(data)  # noqa: S301 - sealed by this user's key: our own file
-    except Exception as exc:  # any corruption: truncated file, bad pickle, missing class...
+    except Exception as exc:  # noqa: BLE001 - any corruption: truncated file, bad pickle, missing class...
         return fresh, [f"{path}: build cache unreadable ({type(exc).__name__}); discarded it, "
                        f"this build renders everything"]
     if not isinstance(state, BuildState) or getattr(state, "version", None) != fresh.version:

@@ -59,7 +59,7 @@ class TriggeredInlineProcessor(InlineProcessor):
                     table[index] = frozenset(known[1])
         return table
 
-    def _InlineProcessor__handleInline(self, data: str, patternIndex: int = 0) -> str:  # noqa: N802, N803
+    def _InlineProcessor__handleInline(self, data: str, pattern_index: int = 0) -> str:  # noqa: N802 - overrides it
         # Same loop as InlineProcessor.__handleInline, plus the trigger check.
         if isinstance(data, util.AtomicString):
             return data
@@ -74,15 +74,15 @@ class TriggeredInlineProcessor(InlineProcessor):
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
         start = 0
         count = len(patterns)
-        while patternIndex < count:
-            chars = triggers[patternIndex]
+        while pattern_index < count:
+            chars = triggers[pattern_index]
             if chars is not None and chars.isdisjoint(present):
-                patternIndex += 1
+                pattern_index += 1
                 start = 0  # as a failed try of the pattern would have left it
                 continue
-            data, matched, start = apply(patterns[patternIndex], data, patternIndex, start)
+            data, matched, start = apply(patterns[pattern_index], data, pattern_index, start)
             if not matched:
-                patternIndex += 1
+                pattern_index += 1
         return data
 
 
@@ -93,6 +93,7 @@ def install(md: markdown.Markdown) -> bool:
         return False
     if type(md.treeprocessors["inline"]) is not InlineProcessor:
         return False
-    priority = next(item.priority for item in md.treeprocessors._priority if item.name == "inline")
+    priority = next(item.priority for item in md.treeprocessors._priority  # type: ignore[attr-defined]
+                    if item.name == "inline")
     md.treeprocessors.register(TriggeredInlineProcessor(md), "inline", priority)
     return True

@@ -8,7 +8,7 @@ costlier than converting a page.
 from __future__ import annotations
 
 import posixpath
-import xml.etree.ElementTree as etree
+import xml.etree.ElementTree as etree  # noqa: N813 - Markdown's own name for it
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any

@@ -54,7 +54,7 @@ def _worker_init() -> None:
 def _render_range(bounds: tuple[int, int]) -> list[Result]:
     """Render tasks[start:stop] in this process; write their files; return slim results."""
     global _renderer
-    assert _model is not None and _staging is not None
+    assert _model is not None and _staging is not None  # noqa: S101 - set by the pool's initializer
     if _renderer is None or _renderer.model is not _model:
         _renderer = SiteRenderer(_model)
     results = []

@@ -48,7 +48,7 @@ class CompanionApp:
         # shielded twice on purpose: the outer layer also covers the middleware itself.
         self._api = shielded(mount(session_middleware(api, settings, clock=clock), settings.api_prefix)) \
             if api else None
-        self._missing = guarded(lambda environ: not_found().response())
+        self._missing = guarded(lambda _environ: not_found().response())
         self.protected: ProtectedFiles | None = None
         if settings.protected is not None:
             self.protected = ProtectedFiles(settings.protected, lambda environ: current_reader(cookies, environ))
@@ -102,12 +102,15 @@ def session_endpoint(environ: dict[str, Any], settings: CompanionSettings, provi
     raise method_not_allowed(["GET", "POST", "DELETE"])
 
 
+def _token(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise HttpError(400, "invalid_request", f"'{name}' must be a non-empty string")
+    return value
+
+
 def start_session(body: dict[str, Any], provider: Provider, rules: Rules, cookies: SessionCookie) -> Response:
-    id_token, access_token = body.get("id_token"), body.get("access_token")
-    for name, value in (("id_token", id_token), ("access_token", access_token)):
-        if not isinstance(value, str) or not value:
-            raise HttpError(400, "invalid_request", f"'{name}' must be a non-empty string")
-    assert isinstance(id_token, str) and isinstance(access_token, str)
+    id_token, access_token = _token(body, "id_token"), _token(body, "access_token")
     expires_in = body.get("expires_in")
     # Accepted for oidc-client-ts compatibility, never trusted: the tokens' own exp decides.
     if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, (int, float))):

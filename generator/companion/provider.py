@@ -83,7 +83,7 @@ class Deadline:
 def _deadline_opener(deadline: Deadline, context: ssl.SSLContext) -> urllib.request.OpenerDirector:
     """urllib (proxies and all) whose sockets are cut at ``deadline``."""
 
-    def connect(address: tuple[str, int], timeout: float | None = None,
+    def connect(address: tuple[str, int], timeout: float | None = None,  # noqa: ARG001 - the deadline decides
                 source_address: tuple[str, int] | None = None) -> socket.socket:
         return deadline.track(socket.create_connection(address, deadline.remaining(), source_address))
 
@@ -114,7 +114,7 @@ def make_fetch(timeout: float) -> Fetch:
     def fetch(url: str, headers: Mapping[str, str]) -> Any:
         if urlsplit(url).scheme not in ("http", "https"):
             raise FetchError(f"refusing to fetch non-http URL {url!r}")
-        request = urllib.request.Request(url, headers={"Accept": "application/json", **headers})
+        request = urllib.request.Request(url, headers={"Accept": "application/json", **headers})  # noqa: S310 - http(s) only, checked above
         deadline = Deadline(timeout)
         try:
             with _deadline_opener(deadline, context).open(request, timeout=timeout) as response:
@@ -163,7 +163,7 @@ class CachedDocument(Generic[T]):
         self._lock = threading.Lock()
         self.fetches = 0
 
-    def get(self, lacks: Callable[[T], bool] = lambda value: False) -> T:
+    def get(self, lacks: Callable[[T], bool] = lambda _value: False) -> T:
         """The document; refetched (rate-limited) when stale or when ``lacks(value)``."""
         value = self._value
         if value is not None and not lacks(value):

@@ -97,8 +97,9 @@ class KeySet:
             if self.kid_required:
                 raise UnknownKey("has no 'kid' header (Cognito's tokens always carry one)")
             if self.only is None:
+                none = "" if self.by_kid or self.refused else " (it publishes none)"
                 raise UnknownKey("has no 'kid' header, which is only allowed when the provider publishes "
-                                 "exactly one usable key" + ("" if self.by_kid or self.refused else " (it publishes none)"))
+                                 "exactly one usable key" + none)
             return self.only
         if kid in self.by_kid:
             return self.by_kid[kid]

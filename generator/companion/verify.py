@@ -113,7 +113,8 @@ def verify_access_token(token: str, provider: Provider, rules: Rules) -> dict[st
         if claims.get("client_id") != rules.client_id:
             raise TokenRejected("access token client_id is not this site's client_id")
         return claims
-    assert rules.audience is not None
+    if rules.audience is None:  # settings require one for a non-Cognito provider; refuse if not
+        raise TokenRejected("no audience is configured for access tokens")
     return decode(token, "access", provider, rules, audience=rules.audience, required=["exp", "iss", "sub", "aud"])
 
 

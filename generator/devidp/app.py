@@ -56,7 +56,7 @@ class DevIdpApp:
                 headers = [*headers, ("Vary", "Origin")]
             if cors:
                 headers = [*headers, ("Access-Control-Allow-Origin", str(origin))]
-            return start_response(status, headers)
+            return start_response(status, headers, exc_info)
 
         if environ.get("REQUEST_METHOD") == "OPTIONS" and path in CORS_PATHS:
             return self._preflight(cors)(environ, with_cors)

@@ -106,7 +106,7 @@ class Authorize:
         request["scope"] = scope
         prompt = params.get("prompt", "")
         if posted:
-            return self._login(environ, params, request, redirect_uri)
+            return self._login(params, request, redirect_uri)
         sign_in = self.store.session(session_id(environ))
         if sign_in is not None and prompt != "login" and s.user(sign_in.username) is not None:
             return self._grant(request, redirect_uri, sign_in)
@@ -114,7 +114,7 @@ class Authorize:
             return fail("login_required", "no sign-in session")
         return login_page("/oauth2/authorize", request)
 
-    def _login(self, environ: dict[str, Any], params: dict[str, str], request: dict[str, str],
+    def _login(self, params: dict[str, str], request: dict[str, str],
                redirect_uri: str) -> Response:
         username, password = params.get("username", ""), params.get("password", "")
         user = self.settings.user(username)
@@ -198,5 +198,5 @@ class Token:
                                       now=int(time.time()), nonce=nonce)
         if refresh is not None:
             tokens["refresh_token"] = refresh
-        tokens.update(expires_in=self.settings.token_lifetime, token_type="Bearer")
+        tokens.update(expires_in=self.settings.token_lifetime, token_type="Bearer")  # noqa: S106 - not a secret
         return json_response(tokens, 200, [("Pragma", "no-cache")])

@@ -17,7 +17,7 @@ def start_idp(site: SiteConfig | None, *, host: str = "127.0.0.1", port: int = 0
     """Bind first (``port`` 0 picks a free one), then make the app whose issuer is the bound URL."""
     if not is_loopback_host(host):
         raise ValueError(f"the dev identity provider binds to loopback addresses only, not {host!r}")
-    server, issuer = start_background(lambda environ, start_response: [], host, port)
+    server, issuer = start_background(lambda _environ, _start_response: [], host, port)
     app = create_app(settings_from_site(site, issuer=issuer, site_origin=site_origin))
     server.set_app(app)
     return server, app

@@ -169,7 +169,7 @@ class DevServer:
             users = ", ".join(f"{u.username} / {u.password}" for u in idp.settings.users)
             self.say(f"Dev identity provider at {self.idp_url} (development only; users: {users})")
         configured = self.configure(config)
-        assert configured.auth is not None and configured.auth.authority is not None
+        assert configured.auth is not None and configured.auth.authority is not None  # noqa: S101 - configure() set it
         providers = {self._origin_of(configured.auth.authority)}
         if configured.auth.cognito_domain:
             providers.add(self._origin_of(configured.auth.cognito_domain))

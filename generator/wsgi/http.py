@@ -165,7 +165,8 @@ def shielded(app: WSGIApp) -> WSGIApp:
     def wsgi_app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started: list[tuple[str, Headers]] = []
 
-        def record(status: str, headers: Headers, exc_info: Any = None) -> Callable[[bytes], None]:
+        def record(status: str, headers: Headers, exc_info: Any = None) -> Callable[[bytes], None]:  # noqa: ARG001
+            # buffered: nothing was sent yet, so a later call simply replaces the status (PEP 3333)
             started[:] = [(status, list(headers))]
             return chunks.append
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import socketserver
 import threading
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 
 from atoll.wsgi.http import WSGIApp
 
@@ -28,9 +28,10 @@ class ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
 
 def start_background(app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> tuple[ThreadingWSGIServer, str]:
     """Serve ``app`` on ``host:port`` (0 = a free port) in a daemon thread; returns the server and its URL."""
-    server = make_server(host, port, app, server_class=ThreadingWSGIServer, handler_class=_QuietHandler)
-    assert isinstance(server, ThreadingWSGIServer)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"wsgi-{server.server_port}", daemon=True)
+    server = ThreadingWSGIServer((host, port), _QuietHandler)
+    server.set_app(app)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name=f"wsgi-{server.server_port}", daemon=True)
     server.thread = thread
     thread.start()
     return server, f"http://{host}:{server.server_port}"
