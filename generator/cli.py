@@ -1,6 +1,6 @@
 """The ``atoll`` command. The only place that prints errors or picks exit codes.
 
-Exit codes: 0 success, 1 the site has errors, 2 bad usage.
+Exit codes: 0 success, 1 the site has errors or a server cannot start, 2 bad usage.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from atoll.build import cache
 from atoll.build.output import MARKER
 from atoll.build.pipeline import build
 from atoll.config import SiteConfig, load_config
-from atoll.errors import BuildFailed, SiteError
+from atoll.errors import BuildFailed, SiteError, StartError
 
 # serve, companion and idp import their servers (tornado, waitress, PyJWT) only when
 # used, so that `atoll build` starts quickly.
@@ -83,9 +83,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
                    help="the site folder (default: the current folder)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=4321, help="port of the site (default: 4321)")
-    p.add_argument("--idp-port", type=int, default=4322,
-                   help="port of the dev identity provider (default: 4322)")
+    p.add_argument("--port", type=int, metavar="PORT",
+                   help="port of the site (default: 4321, or the next free one if it is busy)")
+    p.add_argument("--idp-port", type=int, metavar="PORT",
+                   help="port of the dev identity provider (default: 4322, or the next free one)")
     p.add_argument("--no-drafts", action="store_true", help="hide pages marked 'draft: true'")
     p.add_argument("--dev-idp", action="store_true",
                    help="sign in through the embedded dev identity provider even if auth.authority is set")
@@ -109,7 +110,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="a site whose auth block (client_id, dev_users) it serves (default: the current "
                         "folder, if it has a site.yaml)")
     p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default: 127.0.0.1)")
-    p.add_argument("--port", type=int, default=4322, help="port (default: 4322)")
+    p.add_argument("--port", type=int, metavar="PORT", help="port (default: 4322, or the next free one if it is busy)")
     p.add_argument("--site-origin", default="http://127.0.0.1:4321",
                    help="origin of the site signing in (default: http://127.0.0.1:4321)")
 
@@ -218,29 +219,33 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # no
     if not args.site.is_dir():
         print(f"atoll serve: the site folder {args.site} does not exist", file=err)
         return EXIT_USAGE
-    if args.port == args.idp_port:
+    if args.port is not None and args.port == args.idp_port:
         print("atoll serve: --port and --idp-port must differ", file=err)
         return EXIT_USAGE
-    if not all(1 <= port <= 65535 for port in (args.port, args.idp_port)):
+    if not all(1 <= port <= 65535 for port in (args.port, args.idp_port) if port is not None):
         print("atoll serve: ports must be between 1 and 65535", file=err)
         return EXIT_USAGE
     options = ServeOptions(host=args.host, port=args.port, idp_port=args.idp_port,
                            drafts=not args.no_drafts, jobs=args.jobs, dev_idp=args.dev_idp)
-    return serve(args.site, options)
+    serve(args.site, options, log=err)
+    print("\nStopped.", file=err)
+    return EXIT_OK
 
 
 def _cmd_companion(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: ARG001 - one signature for every command
     from atoll.companion import run_companion
 
     config = load_config(args.site)  # a broken site.yaml: BuildFailed, reported by main()
-    return run_companion(config, host=args.host, port=args.port, protected=args.protected)
+    run_companion(config, log=err, host=args.host, port=args.port, protected=args.protected)
+    return EXIT_OK
 
 
 def _cmd_idp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: ARG001 - one signature for every command
     from atoll.devidp import run_idp
 
     config = load_config(args.site) if (args.site / "site.yaml").exists() else None
-    return run_idp(config, host=args.host, port=args.port, site_origin=args.site_origin)
+    run_idp(config, log=err, host=args.host, port=args.port, site_origin=args.site_origin)
+    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -260,6 +265,9 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return handlers[args.command](args, out, err)
     except BuildFailed as exc:  # the site's own mistakes, outside a build (atoll build reports its own)
         _print_errors(exc, err, kept=None)
+        return EXIT_SITE_ERRORS
+    except StartError as exc:  # a server that cannot start: a busy port, a missing secret...
+        print(f"atoll {args.command}: {exc}", file=err)
         return EXIT_SITE_ERRORS
     except KeyboardInterrupt:
         print("\nInterrupted; the output folder was left as it was.", file=err)

@@ -84,3 +84,8 @@ class ErrorList:
 
     def __bool__(self) -> bool:
         return bool(self.errors)
+
+
+class StartError(Exception):
+    """A server that cannot start (a busy port, a public address for the dev identity provider,
+    a missing secret), worded for the terminal: the CLI prints ``atoll COMMAND: message``."""

@@ -21,6 +21,7 @@ from atoll.companion import (
 )
 from atoll.companion import wsgi as companion_wsgi
 from atoll.config import SiteConfig, parse_config
+from atoll.errors import StartError
 from devidp_helpers import http
 
 SITE = """
@@ -104,8 +105,9 @@ def test_production_refuses_to_start_without_a_good_secret(
         monkeypatch.delenv("ATOLL_SESSION_SECRET", raising=False)
     else:
         monkeypatch.setenv("ATOLL_SESSION_SECRET", secret)
-    assert run_companion(site(tmp_path), port=1) == 1
-    assert "ATOLL_SESSION_SECRET" in capsys.readouterr().err
+    with pytest.raises(StartError, match="ATOLL_SESSION_SECRET"):
+        run_companion(site(tmp_path), log=sys.stderr, port=1)
+    assert capsys.readouterr().err == ""  # nothing printed: the CLI reports it
 
 
 def test_wsgi_factory_builds_the_app_from_the_environment(tmp_path: Path) -> None:
@@ -126,12 +128,9 @@ def free_port() -> int:
 def test_production_runner_serves_the_session_and_the_api_under_waitress(tmp_path: Path) -> None:
     site(tmp_path, SITE.replace("https://docs.example.com/guide/", "http://127.0.0.1:4321/"))
     port = free_port()
-    code = ("import sys; from pathlib import Path; from atoll.config import load_config; "
-            "from atoll.companion import run_companion; "
-            f"sys.exit(run_companion(load_config(Path({str(tmp_path)!r})), port={port}))")
     env = {**os.environ, "ATOLL_SESSION_SECRET": "p" * 40}
-    process = subprocess.Popen([sys.executable, "-c", code], env=env, cwd=Path(__file__).parent.parent,
-                               stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen([sys.executable, "-m", "atoll", "companion", "--site", str(tmp_path),
+                                "--port", str(port)], env=env, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.time() + 20
         while True:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ import pytest
 from atoll.companion import create_app, settings_from_site
 from atoll.config import parse_config
 from atoll.devidp import runner
+from atoll.errors import StartError
 from atoll.todos import create_app as create_todos
 from atoll.wsgi.server import start_background, stop
 from companion_helpers import ORIGIN, SECRET, Result
@@ -69,13 +71,12 @@ def test_tokens_of_two_readers_cannot_be_mixed(idp: Idp, site_url: str) -> None:
     assert result.status == 401
 
 
-def test_run_idp_refuses_a_public_address(capsys: pytest.CaptureFixture[str]) -> None:
-    assert runner.run_idp(None, host="0.0.0.0", port=0) == 1
-    assert "loopback" in capsys.readouterr().err
+def test_run_idp_refuses_a_public_address() -> None:
+    with pytest.raises(StartError, match="listens on loopback addresses only"):
+        runner.run_idp(None, log=io.StringIO(), host="0.0.0.0", port=0)
 
 
-def test_run_idp_says_it_is_for_development_only(monkeypatch: pytest.MonkeyPatch,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_idp_says_it_is_for_development_only(monkeypatch: pytest.MonkeyPatch) -> None:
     real_start = runner.start_idp
 
     def start_and_stop(*args: object, **kwargs: object) -> object:
@@ -88,6 +89,7 @@ def test_run_idp_says_it_is_for_development_only(monkeypatch: pytest.MonkeyPatch
         return server, app
 
     monkeypatch.setattr(runner, "start_idp", start_and_stop)
-    assert runner.run_idp(None, port=0) == 0
-    err = capsys.readouterr().err
+    log = io.StringIO()
+    runner.run_idp(None, log=log, port=0)
+    err = log.getvalue()
     assert "for development only" in err and "reader / atoll-dev" in err and "http://127.0.0.1:" in err

@@ -10,11 +10,9 @@ build stays served.
 from __future__ import annotations
 
 import asyncio
-import errno
 import secrets
 import signal
 import socket
-import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +26,8 @@ import tornado.ioloop
 
 from atoll.build import cache
 from atoll.config import SiteConfig, is_loopback_host, load_config
-from atoll.errors import BuildFailed, SiteError
+from atoll.errors import BuildFailed, SiteError, StartError
+from atoll.ports import listen_on
 from atoll.serve.http import DevState, make_app
 from atoll.serve.rebuild import Changes, LiveBuilder, Rebuild
 from atoll.serve.watch import Watcher
@@ -37,22 +36,25 @@ SERVE_STATE = "serve-state.pickle"
 EXCERPT_LINES = 2  # source lines shown above and below an error's line
 
 
-class ServeError(Exception):
+DEFAULT_PORT, DEFAULT_IDP_PORT = 4321, 4322
+
+
+class ServeError(StartError):
     """A reason the dev server cannot start (busy port, bad host...), worded for the terminal."""
 
 
 @dataclass(frozen=True)
 class ServeOptions:
     host: str = "127.0.0.1"
-    port: int = 4321
-    idp_port: int = 4322
+    port: int | None = None  # None: 4321, or the next free port if that one is busy
+    idp_port: int | None = None  # None: 4322, or the next free one
     drafts: bool = True
     jobs: int | None = None
     dev_idp: bool = False  # sign in through the dev identity provider even when site.yaml names one
 
 
-def bind(host: str, port: int, flag: str) -> list[socket.socket]:
-    """A listening socket on host:port, or a :class:`ServeError` naming the flag to change."""
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A non-blocking socket listening on host:port (``OSError`` when it cannot)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
@@ -60,17 +62,18 @@ def bind(host: str, port: int, flag: str) -> list[socket.socket]:
         sock.bind((host, port))
         sock.listen(128)
         sock.setblocking(False)
-        return [sock]
-    except OSError as exc:
+    except OSError:
         sock.close()
-        raise cannot_listen(host, port, flag, exc) from exc
+        raise
+    return sock
 
 
-def cannot_listen(host: str, port: int, flag: str, exc: OSError) -> ServeError:
-    if exc.errno == errno.EADDRINUSE:
-        return ServeError(f"port {port} on {host} is already in use; pick another with {flag} "
-                          f"(e.g. {flag} {port + 10})")
-    return ServeError(f"cannot listen on {host}:{port}: {exc.strerror}")
+def public_host_message(host: str) -> str:
+    return (f"--host {host} would serve the site to other devices, but the dev identity provider listens on "
+            "this machine only (it signs in anyone who knows a dev_users password), so nobody could sign in "
+            "from them\n"
+            "  hint: serve on 127.0.0.1 to sign in here; to preview on a phone, set auth.authority to a real "
+            "provider (whose sign-in needs the site on https) and leave out --dev-idp")
 
 
 def error_payload(error: SiteError, site_root: Path) -> dict[str, Any]:
@@ -92,11 +95,11 @@ def error_payload(error: SiteError, site_root: Path) -> dict[str, Any]:
 class DevServer:
     """Everything ``atoll serve`` runs: builder, watcher, HTTP server, companion, dev IdP."""
 
-    def __init__(self, site_root: Path, options: ServeOptions, *, log: TextIO | None = None) -> None:
+    def __init__(self, site_root: Path, options: ServeOptions, *, log: TextIO) -> None:
         self.site_root = site_root.resolve()
         self.options = options
-        self.log = log or sys.stderr
-        self.origin = f"http://{options.host}:{options.port}"
+        self.log = log
+        self.origin = f"http://{options.host}:{options.port or DEFAULT_PORT}"  # the port used, once bound
         self.idp_server: Any = None
         self.idp_url: str | None = None
         self.loop: tornado.ioloop.IOLoop | None = None
@@ -122,7 +125,10 @@ class DevServer:
 
     def start(self) -> None:
         """Bind, start the providers and the first build; raises :class:`ServeError`."""
-        sockets = bind(self.options.host, self.options.port, "--port")
+        bound = listen_on(lambda port: listening_socket(self.options.host, port), self.options.host,
+                          self.options.port, default=DEFAULT_PORT, flag="--port", what="the site")
+        sockets = [bound.listener]
+        self.origin = self.state.origin = f"http://{self.options.host}:{bound.port}"
         try:
             config = load_config(self.site_root)
         except BuildFailed as exc:
@@ -131,10 +137,15 @@ class DevServer:
             raise ServeError("site.yaml has errors; fix them and start again:\n" + str(exc)) from exc
         try:
             companion = self._start_auth(config)
-        except ServeError:
+        except StartError:
             for s in sockets:
                 s.close()
             raise
+        if bound.note:
+            extra = ""
+            if config.auth is not None and self.idp_url is None:  # a real provider knows the callback URL
+                extra = f"; your provider must accept {self.origin}{config.auth.redirect_path} as a callback URL"
+            self.say(f"note: {bound.note}{extra}")
         state, notes = cache.load(self.site_root, SERVE_STATE)
         for note in notes:
             self.say(f"note: {note}")
@@ -156,15 +167,15 @@ class DevServer:
         if config.auth.authority is None or self.options.dev_idp:
             from atoll.devidp import start_idp
 
-            if not is_loopback_host(self.options.host):
-                raise ServeError(f"the dev identity provider is for this machine only, so it listens on "
-                                 f"loopback addresses, not {self.options.host}; serve on 127.0.0.1, or set "
-                                 "auth.authority to a real provider")
-            try:
-                self.idp_server, idp = start_idp(config, host=self.options.host, port=self.options.idp_port,
-                                                 site_origin=self.origin)
-            except OSError as exc:
-                raise cannot_listen(self.options.host, self.options.idp_port, "--idp-port", exc) from exc
+            host = self.options.host
+            if not is_loopback_host(host):
+                raise ServeError(public_host_message(host))
+            bound = listen_on(lambda port: start_idp(config, host=host, port=port, site_origin=self.origin), host,
+                              self.options.idp_port, default=DEFAULT_IDP_PORT, flag="--idp-port",
+                              what="the dev identity provider")
+            if bound.note:
+                self.say(f"note: {bound.note}")
+            self.idp_server, idp = bound.listener
             self.idp_url = idp.settings.issuer
             users = ", ".join(f"{u.username} / {u.password}" for u in idp.settings.users)
             self.say(f"Dev identity provider at {self.idp_url} (development only; users: {users})")
@@ -275,17 +286,13 @@ class DevServer:
         self.executor.shutdown(wait=False, cancel_futures=True)
 
 
-def serve(site_root: Path, options: ServeOptions) -> int:
-    """The ``atoll serve`` command: 0 after Ctrl-C, 1 when it cannot start."""
-    server = DevServer(site_root, options)
+def serve(site_root: Path, options: ServeOptions, *, log: TextIO) -> None:
+    """The ``atoll serve`` command: returns after Ctrl-C or SIGTERM; raises :class:`ServeError`
+    when it cannot start. Status lines go to ``log``."""
+    server = DevServer(site_root, options, log=log)
     try:
-        server.run()  # returns after SIGTERM
-    except ServeError as exc:
-        print(f"atoll serve: {exc}", file=sys.stderr)
-        return 1
+        server.run()
     except KeyboardInterrupt:
         pass
     finally:
         server.close()
-    print("\nStopped.", file=sys.stderr)
-    return 0
