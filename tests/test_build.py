@@ -226,11 +226,17 @@ def test_site_without_auth_has_no_auth_script(basic: Path) -> None:
         assert "<script" not in path.read_text(), path
 
 
+HOSTILE_SCOPE = "openid <!--<script> </script><b> a&amp;b &lt;"
+
+
 def test_auth_config_cannot_break_out_of_its_script_block(make_site) -> None:
-    site = make_site({**AUTH_SITE, "site.yaml": AUTH_SITE["site.yaml"] + "  scope: openid </script><b>\n"})
+    site = make_site({**AUTH_SITE, "site.yaml": AUTH_SITE["site.yaml"] + f"  scope: '{HOSTILE_SCOPE}'\n"})
     assert run_atoll("build", "--site", site).code == 0
     html = (site / "dist/index.html").read_text()
-    assert "</script><b>" not in html and "openid <\\/script><b>" in html
+    block = html.split('id="atoll-auth-config">', 1)[1].split("</script>", 1)[0]
+    assert not set(block) & set("<>&"), block
+    assert "\\u003c!--\\u003cscript\\u003e" in block
+    assert json.loads(block)["scope"] == HOSTILE_SCOPE
 
 
 def test_the_example_site_builds(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 import jinja2
 import jinja2.bccache
 
+from atoll.build.jsonblock import json_block
 from atoll.errors import SiteError
 from atoll.theme import theme_dirs
 
@@ -79,6 +80,7 @@ def make_environment(site_root: Path, globals_: Mapping[str, Any]) -> RecordingE
         bytecode_cache=_BYTECODE,
     )
     env.filters["date"] = _format_date
+    env.filters["json_block"] = json_block
     env.filters["isodate"] = lambda d: d.isoformat() if d is not None else ""
     env.globals.update(globals_)
     return env

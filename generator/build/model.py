@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from atoll.build.collections import Tag
 from atoll.build.content import Page
+from atoll.build.jsonblock import json_block
 from atoll.config import SiteConfig, with_base
 
 
@@ -42,5 +42,4 @@ class SiteModel:
             "browser_tokens": auth.browser_tokens,
             "base_path": base,
         }
-        # "</" would end the <script> element early; JSON allows escaping "/".
-        return json.dumps(data, sort_keys=True).replace("</", "<\\/")
+        return json_block(data)
