@@ -383,8 +383,10 @@ export function logoutUrl({ client_id, cognito_domain, post_logout_path }, origi
 /**
  * `value` as a path on `origin`, or null. Only a string starting with a single
  * '/' (no '//', no backslash, no control character) whose resolved URL keeps
- * the origin passes: `//evil.example`, `/\evil.example`, `https://evil.example`
- * and `javascript:` do not.
+ * the origin, and whose resolved path does not start with '//' either, passes:
+ * `//evil.example`, `/\\evil.example`, `https://evil.example`, `javascript:`
+ * and the dot segments that resolve to a scheme-relative URL (`/.//evil.example/`,
+ * `/..//`, `/%2e//`, `/a/..//`) do not.
  * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.11
  */
 export function safeReturnPath(value, origin) {
@@ -396,5 +398,6 @@ export function safeReturnPath(value, origin) {
   } catch {
     return null;
   }
-  return url.origin === origin ? url.pathname + url.search + url.hash : null;
+  const path = url.pathname + url.search + url.hash;
+  return url.origin === origin && !path.startsWith("//") ? path : null;
 }

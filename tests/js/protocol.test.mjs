@@ -301,6 +301,13 @@ describe("return path", () => {
       "/\t/evil.example",
       "/\n/evil.example",
       "javascript:alert(1)",
+      // Dot segments that resolve to a scheme-relative path ("//evil.example/").
+      "/.//evil.example/",
+      "/..//evil.example/",
+      "/%2e//evil.example/",
+      "/%2E%2E//evil.example/",
+      "/a/..//evil.example/",
+      "/a/%2e%2e//evil.example/",
       " /page/",
       "page/",
       "",

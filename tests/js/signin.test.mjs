@@ -51,7 +51,8 @@ describe("signinRedirect", () => {
   });
 
   test("an unsafe return path is not kept", async () => {
-    for (const returnTo of ["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/callback/?code=1"]) {
+    for (const returnTo of ["//evil.example", "https://evil.example/", "/\\evil.example", "javascript:alert(1)", "/callback/?code=1",
+      "/.//evil.example/", "/..//evil.example/", "/%2e//evil.example/", "/a/..//evil.example/"]) {
       const { params } = await startSignin(manager, tab, returnTo);
       assert.equal(stateEntry(params.state).return_to, null, returnTo);
     }
@@ -101,6 +102,16 @@ describe("signinRedirect", () => {
 });
 
 describe("signinCallback", () => {
+  test("the callback checks the stored return path again: a scheme-relative one is dropped", async () => {
+    for (const planted of ["//evil.example/", "/.//evil.example/", "/%2e//evil.example/", "https://evil.example/"]) {
+      const { params } = await startSignin(manager, tab, "/docs/");
+      // As a client with a weaker first check (or a script on the page) could have stored it.
+      tab.sessionStorage.setItem(STATE_PREFIX + params.state, JSON.stringify({ ...stateEntry(params.state), return_to: planted }));
+      const user = await callback(`code=the-code&state=${params.state}`);
+      assert.equal(user.returnTo, null, planted);
+    }
+  });
+
   test("exchanges the code with its verifier, posts the tokens to the companion, keeps only the profile", async () => {
     const { params } = await startSignin(manager, tab, "/docs/deep/page/?x=1#part");
     const verifier = stateEntry(params.state).code_verifier;
