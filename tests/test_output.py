@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -48,3 +50,24 @@ def test_leftovers_of_an_interrupted_build_are_swept(tmp_path: Path) -> None:
     assert sweeper is not None
     sweeper.join()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_output_folders_get_the_mode_of_a_plain_mkdir(make_site, umask: int) -> None:
+    """Not tempfile's 0700: nginx running as another user must be able to read the web root."""
+    from sitekit import run_atoll
+
+    site = make_site({"content/index.md": "---\ntitle: Home\n---\nHi\n",
+                      "content/blog/post.md": "---\ntitle: Post\ndate: 2026-01-01\n---\nText\n",
+                      "public/css/site.css": "body {}\n"})
+    previous = os.umask(umask)
+    try:
+        for _ in range(2):  # the first build, and one swapped in over an existing output
+            assert run_atoll("build", "--site", site).code == 0
+            dist = site / "dist"
+            folders = [dist, *(p for p in dist.rglob("*") if p.is_dir())]
+            assert {stat.S_IMODE(p.stat().st_mode) for p in folders} == {0o777 & ~umask}
+            files = [p for p in dist.rglob("*") if p.is_file()]
+            assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o666 & ~umask}
+    finally:
+        os.umask(previous)

@@ -9,6 +9,7 @@ folders (``.<name>.atoll-staging-*``) are ever removed.
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import tempfile
 import threading
@@ -46,6 +47,18 @@ def _staging_prefix(out: Path) -> str:
     return f".{out.name}.atoll-staging-"
 
 
+def _fresh_folder(parent: Path, prefix: str) -> Path:
+    """A new, uniquely named folder with the mode a plain ``mkdir`` gives under the user's umask
+    (``tempfile.mkdtemp`` makes it 0700, and the staging folder becomes the output folder)."""
+    while True:
+        path = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+
+
 class Staging:
     """A fresh folder beside ``out``; :meth:`commit` swaps it in, :meth:`discard` drops it."""
 
@@ -53,7 +66,7 @@ class Staging:
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         self._sweep_leftovers()
-        self.path = Path(tempfile.mkdtemp(prefix=_staging_prefix(self.out), dir=self.out.parent))
+        self.path = _fresh_folder(self.out.parent, _staging_prefix(self.out))
         (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         self._made_dirs: set[str] = {""}
 
