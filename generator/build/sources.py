@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from atoll.build.content import Page, PageErrors, parse_page
-from atoll.errors import SiteError
+from atoll.errors import BuildFailed, SiteError
 from atoll.theme import theme_dirs
 
 CONTENT = "content"
@@ -22,30 +22,63 @@ class SourceFile:
     path: str  # a plain string: pathlib's overhead shows on 10,000-page sites
 
 
-def _walk(top: Path, *, keep_hidden: tuple[str, ...] = ()) -> list[tuple[str, str]]:
-    """Files under ``top`` as (relative posix path, path), sorted, skipping dot-files."""
+def _outside(path: str, inside: str) -> str | None:
+    """The real path of ``path`` when it leads outside the folder ``inside`` (already real), else None."""
+    real = os.path.realpath(path)
+    return None if real == inside or real.startswith(inside.rstrip(os.sep) + os.sep) else real
+
+
+def _link_error(shown: str, real: str) -> SiteError:
+    return SiteError(f"symbolic link to {real}, outside the site: Atoll never publishes files from outside "
+                     f"the site", shown, None, "copy the file into the site, or delete the link")
+
+
+def _walk(top: Path, inside: Path, *, shown: str,
+          keep_hidden: tuple[str, ...] = ()) -> tuple[list[tuple[str, str]], list[SiteError]]:
+    """Files under ``top`` as (relative posix path, path), sorted, skipping dot-files; and an error
+    for each symbolic link (file or folder) that leads outside ``inside``. Links that stay inside
+    are followed for files; linked folders are not entered."""
     found: list[tuple[str, str]] = []
-    root = str(top)
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") or d in keep_hidden)
-        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        for name in filenames:
-            if name.startswith("."):
-                continue
-            rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-            found.append((rel, os.path.join(dirpath, name)))
+    errors: list[SiteError] = []
+    fence = os.path.realpath(inside)
+    real_top = _outside(str(top), fence)
+    if real_top is not None:
+        return [], [_link_error(shown, real_top)]
+    pending = [("", str(top))]
+    while pending:
+        rel_dir, folder = pending.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                name = entry.name
+                if name.startswith(".") and not (entry.is_dir() and name in keep_hidden):
+                    continue
+                rel = f"{rel_dir}{name}"
+                if entry.is_symlink():
+                    real = _outside(entry.path, fence)
+                    if real is not None:
+                        errors.append(_link_error(f"{shown}/{rel}", real))
+                    elif entry.is_file():
+                        found.append((rel, entry.path))
+                elif entry.is_dir():
+                    pending.append((f"{rel}/", entry.path))
+                else:
+                    found.append((rel, entry.path))
     found.sort()
-    return found
+    return found, errors
 
 
 def discover_content(root: Path) -> tuple[list[SourceFile], list[str]]:
-    """Markdown pages under content/, and notes about other files found there."""
+    """Markdown pages under content/, and notes about other files found there.
+    :class:`BuildFailed` names every symbolic link that leads outside the site."""
     top = root / CONTENT
     pages: list[SourceFile] = []
     notes: list[str] = []
     if not top.is_dir():
         return pages, notes
-    for rel, path in _walk(top):
+    files, errors = _walk(top, root, shown=CONTENT)
+    if errors:
+        raise BuildFailed(errors)
+    for rel, path in files:
         if rel.endswith(".md"):
             pages.append(SourceFile(f"{CONTENT}/{rel}", rel, path))
         else:
@@ -54,14 +87,32 @@ def discover_content(root: Path) -> tuple[list[SourceFile], list[str]]:
     return pages, notes
 
 
+def content_source(root: Path, name: str) -> SourceFile | None:
+    """The content file ``name`` ("content/a.md") as a :class:`SourceFile`, None when it is gone;
+    :class:`BuildFailed` when it is a symbolic link that leads outside the site."""
+    path = root / name
+    if not path.is_file():
+        return None
+    real = _outside(str(path), os.path.realpath(root))
+    if real is not None:
+        raise BuildFailed([_link_error(name, real)])
+    return SourceFile(name, name[len(CONTENT) + 1:], str(path))
+
+
 def discover_public(root: Path) -> list[SourceFile]:
-    """Files to copy verbatim: the site's public/, then the default theme's for names it lacks."""
+    """Files to copy verbatim: the site's public/, then the default theme's for names it lacks.
+    :class:`BuildFailed` names every symbolic link that leads outside the site (or the theme)."""
     found: dict[str, SourceFile] = {}
+    errors: list[SiteError] = []
     for index, top in enumerate(theme_dirs(root, PUBLIC)):
-        own = index == 0 and top.resolve().is_relative_to(root.resolve())
-        for rel, path in _walk(top, keep_hidden=(".well-known",)):
-            shown = f"{PUBLIC}/{rel}" if own else f"(default theme) {PUBLIC}/{rel}"
-            found.setdefault(rel, SourceFile(shown, rel, path))
+        own = index == 0 and top == root / PUBLIC
+        prefix = PUBLIC if own else f"(default theme) {PUBLIC}"
+        files, outside = _walk(top, root if own else top, shown=prefix, keep_hidden=(".well-known",))
+        errors += outside
+        for rel, path in files:
+            found.setdefault(rel, SourceFile(f"{prefix}/{rel}", rel, path))
+    if errors:
+        raise BuildFailed(errors)
     return [found[rel] for rel in sorted(found)]
 
 

@@ -25,7 +25,7 @@ from atoll.build.output import MARKER, MARKER_TEXT
 from atoll.build.pipeline import plan_pages, site_files
 from atoll.build.planning import Plan
 from atoll.build.reuse import Rendering, render_changed
-from atoll.build.sources import CONTENT, SourceFile, discover_content
+from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content
 from atoll.build.tasks import Kind
 from atoll.config import SiteConfig, load_config
 from atoll.errors import BuildFailed
@@ -138,9 +138,9 @@ class LiveBuilder:
             return sources, None
         changed = {p for p in changes.paths if p.startswith(f"{CONTENT}/") and p.endswith(".md")}
         for name in changed:
-            path = self.site_root / name
-            if path.is_file():
-                self._sources[name] = SourceFile(name, name[len(CONTENT) + 1:], str(path))
+            source = content_source(self.site_root, name)
+            if source is not None:
+                self._sources[name] = source
             else:
                 self._sources.pop(name, None)
         return sorted(self._sources.values(), key=lambda s: s.rel), changed

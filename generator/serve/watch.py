@@ -26,8 +26,10 @@ MAX_WAIT = 0.3  # ...but never wait longer than this after the first event
 
 def relevant(site_root: Path, path: str) -> str | None:
     """The site-relative path of a changed source file, or None (editor droppings, output...)."""
+    changed = Path(path)
     try:
-        rel = Path(path).resolve().relative_to(site_root)
+        # The folder resolved, not the file: a new symbolic link out of the site is a change too.
+        rel = (changed.parent.resolve() / changed.name).relative_to(site_root)
     except ValueError:
         return None
     if not rel.parts:
