@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from atoll import yamlmarks
+from atoll import chars, yamlmarks
 from atoll.errors import BuildFailed, ErrorList, SiteError
 from atoll.gate.rules import PatternError, check_pattern
 
@@ -378,6 +378,11 @@ def parse_config(text: str, root: Path) -> SiteConfig:
     c = _Checker(data, CONFIG_NAME, errors, "")
     c.reject_unknown({"title", "base_url", "description", "author", "language", "output",
                       "per_page", "menu", "params", "auth", "companion", "protected_output"})
+    for key in data:
+        bad = chars.forbidden_in(data[key])
+        if bad:
+            c.fail(key, f"{key!r} holds the control character {bad}, which no page, feed or sitemap may carry",
+                   chars.HINT)
     base_url = c.text("base_url", DEV_SERVER_URL)
     _check_url(c, "base_url", base_url)
     per_page = c.get("per_page", int, 10, "a whole number")

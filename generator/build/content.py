@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from atoll import yamlmarks
+from atoll import chars, yamlmarks
 from atoll.errors import SiteError
 
 FENCE = "---"
@@ -239,6 +239,16 @@ def parse_page(source: str, rel: str, text: str) -> Page:
             f.fail(key, f"keys must be text, got {key!r}")
         elif key in RESERVED_FIELDS:
             f.fail(key, f"{key!r} is computed by Atoll and cannot be set in front matter")
+        else:
+            bad = chars.forbidden_in(data[key])
+            if bad:
+                f.fail(key, f"{key!r} holds the control character {bad}, which no page, feed or sitemap "
+                            f"may carry", chars.HINT)
+    index = chars.first_forbidden(fm.body)
+    if index is not None:
+        errors.append(SiteError(f"the text holds the control character {chars.describe(fm.body[index])}, which "
+                                f"no page or feed may carry", source, fm.body_line + fm.body.count("\n", 0, index),
+                                chars.HINT))
     slug = f.text("slug")
     if slug is not None and not _SLUG_RE.match(slug):
         f.fail("slug", f"'slug' must be a single URL segment (letters, digits, '-', '_', '.'), got {slug!r}")
