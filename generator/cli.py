@@ -6,14 +6,16 @@ Exit codes: 0 success, 1 the site has errors or a server cannot start, 2 bad usa
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from atoll import __version__
+from atoll.authurls import DEV_ORIGIN
 from atoll.build import cache
 from atoll.build.output import MARKER
 from atoll.build.pipeline import build
@@ -117,6 +119,8 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("new", help="start a new site from the default theme",
                             description="Scaffold a working site in DIR.")
     p.add_argument("dir", type=Path, metavar="DIR")
+    _add_cognito_parser(commands)
+    _add_doctor_parser(commands)
     return parser
 
 
@@ -248,6 +252,117 @@ def _cmd_idp(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- atoll cognito, atoll doctor
+
+
+def _aws_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                   help="the site folder, holding site.yaml (default: the current folder)")
+    p.add_argument("--region", metavar="REGION", help="AWS region (default: the pool's, or your AWS profile's)")
+    p.add_argument("--profile", metavar="NAME", help="AWS profile (default: AWS_PROFILE or the default profile)")
+    p.add_argument("--pool-id", metavar="ID", help="the user pool (default: the one auth.authority names)")
+    p.add_argument("--dry-run", action="store_true", help="print what would change, change nothing")
+
+
+def _add_cognito_parser(commands: Any) -> None:
+    p = commands.add_parser("cognito", help="set up a Cognito user pool and app client for the site",
+                            description="Configure Amazon Cognito for the site with your AWS credentials "
+                                        "(boto3: environment, profile or SSO). Idempotent; never prints a secret.")
+    sub = p.add_subparsers(dest="cognito_command", metavar="ACTION", required=True)
+    s = sub.add_parser("setup", help="pool, domain and public app client; writes auth: in site.yaml",
+                       description="Find or create the user pool, its managed-login domain and a public app "
+                                   "client (no secret, code grant with PKCE, openid/email/profile), register the "
+                                   "site's callback and sign-out URLs, then write authority, client_id and "
+                                   "cognito_domain into site.yaml's auth: block.")
+    _aws_options(s)
+    s.add_argument("--create-pool", metavar="NAME", help="use the pool of this name, creating it if there is none")
+    s.add_argument("--domain", metavar="PREFIX", help="domain prefix for the login pages, if the pool has none")
+    s.add_argument("--client-name", default="atoll-site", metavar="NAME",
+                   help="name of the app client to find or create (default: atoll-site)")
+    s.add_argument("--login-pages", choices=("managed", "classic"), default="managed",
+                   help="managed login (default) or the classic hosted UI, for a new domain")
+    s.add_argument("--dev", action="store_true",
+                   help=f"also register the URLs of `atoll serve --host localhost` ({DEV_ORIGIN})")
+    s.add_argument("--dev-origin", action="append", default=[], metavar="ORIGIN",
+                   help="also register this development origin, e.g. http://localhost:8080 (repeatable)")
+    g = sub.add_parser("group", help="groups for group-gated pages").add_subparsers(
+        dest="group_command", metavar="ACTION", required=True)
+    s = g.add_parser("add", help="create a group (cognito:groups in the tokens)")
+    s.add_argument("name", metavar="NAME")
+    s.add_argument("--description", metavar="TEXT")
+    _aws_options(s)
+    u = sub.add_parser("user", help="add a user to a group").add_subparsers(
+        dest="user_command", metavar="ACTION", required=True)
+    s = u.add_parser("add-to-group", help="add an existing user to an existing group")
+    s.add_argument("username", metavar="USERNAME")
+    s.add_argument("group", metavar="GROUP")
+    _aws_options(s)
+
+
+def _cmd_cognito(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from atoll import cognito
+    from atoll.cognito.site import choose_pool, read_site, require_pool, run_setup
+
+    try:
+        if args.cognito_command == "setup":
+            if args.pool_id and args.create_pool:
+                print("atoll cognito setup: pass --pool-id or --create-pool, not both", file=err)
+                return EXIT_USAGE
+            options = cognito.SetupOptions(pool_id=args.pool_id, create_pool=args.create_pool, domain=args.domain,
+                                           client_name=args.client_name, login_pages=args.login_pages,
+                                           dry_run=args.dry_run)
+            dev = (DEV_ORIGIN,) if args.dev else ()
+            lines = run_setup(args.site, options, region=args.region, profile=args.profile,
+                              dev_origins=(*dev, *args.dev_origin))
+        else:
+            choice = choose_pool(read_site(args.site), args.region, args.pool_id)
+            aws = cognito.Cognito(choice.region, profile=args.profile)
+            if args.cognito_command == "group":
+                lines = [cognito.add_group(aws, require_pool(choice), args.name, description=args.description,
+                                           dry_run=args.dry_run)]
+            else:
+                lines = [cognito.add_user_to_group(aws, require_pool(choice), args.username, args.group,
+                                                   dry_run=args.dry_run)]
+    except cognito.CognitoError as exc:
+        if exc.done:
+            print("Done before the error (a second run goes on from there):", *exc.done, sep="\n  ", file=err)
+        print(f"atoll cognito: {exc}; site.yaml was left as it was.", file=err)
+        return EXIT_SITE_ERRORS
+    print("\n".join(lines), file=out)
+    return EXIT_OK
+
+
+def _add_doctor_parser(commands: Any) -> None:
+    p = commands.add_parser("doctor", help="check the site against its identity provider",
+                            description="Check what sign-in needs between the site and its provider, and say "
+                                        "how to fix what is wrong. Exit status 0 when all is well, 1 otherwise.")
+    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                   help="the site folder, holding site.yaml (default: the current folder)")
+    p.add_argument("--url", metavar="URL", help="the deployed site, e.g. https://www.example.com/: also check "
+                                                "its Content-Security-Policy and companion")
+    p.add_argument("--dev", action="store_true",
+                   help=f"also check the URLs of `atoll serve --host localhost` ({DEV_ORIGIN})")
+    p.add_argument("--dev-origin", action="append", default=[], metavar="ORIGIN",
+                   help="also check this development origin (repeatable)")
+    p.add_argument("--profile", metavar="NAME", help="AWS profile, to read a Cognito app client's settings")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON (for CI)")
+
+
+def _cmd_doctor(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from atoll.doctor import DoctorOptions, diagnose, render_json, render_text
+
+    config = load_config(args.site)  # a broken site.yaml: BuildFailed, reported by main()
+    dev = (DEV_ORIGIN,) if args.dev else ()
+    options = DoctorOptions(url=args.url, dev_origins=(*dev, *args.dev_origin), profile=args.profile)
+    try:
+        report = diagnose(config, options, environ=os.environ)
+    except ValueError as exc:
+        print(f"atoll doctor: {exc}", file=err)
+        return EXIT_USAGE
+    print(render_json(report) if args.json else render_text(report), file=out)
+    return EXIT_OK if report.ok else EXIT_SITE_ERRORS
+
+
 def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: TextIO | None = None) -> int:
     out = out or sys.stdout
     err = err or sys.stderr
@@ -257,7 +372,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
     except SystemExit as exc:  # --help, --version (0) and bad usage (2)
         return int(exc.code or 0)
     handlers = {"build": _cmd_build, "new": _cmd_new, "clean": _cmd_clean, "serve": _cmd_serve,
-                "companion": _cmd_companion, "idp": _cmd_idp}
+                "companion": _cmd_companion, "idp": _cmd_idp, "cognito": _cmd_cognito, "doctor": _cmd_doctor}
     if args.command is None:
         parser.print_help(err)
         return EXIT_USAGE

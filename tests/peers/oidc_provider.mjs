@@ -2,9 +2,11 @@
 // OpenID Connect provider of Atoll's browser tests. Test use only.
 //
 //   node tests/peers/oidc_provider.mjs --port 4400 --site http://127.0.0.1:4321 \
-//        [--client-id atoll-peer] [--token-ttl 3600]
+//        [--client-id atoll-peer] [--token-ttl 3600] [--key-bits 2048]
 //
-// (or PEER_PORT, PEER_SITE, PEER_CLIENT_ID, PEER_TOKEN_TTL in the environment).
+// (or PEER_PORT, PEER_SITE, PEER_CLIENT_ID, PEER_TOKEN_TTL, PEER_KEY_BITS in the
+// environment). --key-bits below 2048 makes the deliberately weak key that
+// `atoll doctor`'s tests expect it to report.
 // Listens on 127.0.0.1 only, with the issuer http://127.0.0.1:<port>. One public
 // client: no client secret, authorization code only, PKCE required, the site's
 // exact callback `<site>/callback/`, sign-out back to `<site>/`. devInteractions
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
     site: { type: "string", default: process.env.PEER_SITE },
     "client-id": { type: "string", default: process.env.PEER_CLIENT_ID ?? "atoll-peer" },
     "token-ttl": { type: "string", default: process.env.PEER_TOKEN_TTL ?? "3600" },
+    "key-bits": { type: "string", default: process.env.PEER_KEY_BITS ?? "2048" },
   },
 });
 
@@ -36,7 +39,7 @@ if (!Number.isInteger(port) || port <= 0 || !args.site || !(ttl > 0)) {
 const site = new URL(args.site).origin;
 const issuer = `http://127.0.0.1:${port}`;
 
-const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: Number(args["key-bits"]) });
 const signingKey = { ...privateKey.export({ format: "jwk" }), kid: randomBytes(12).toString("base64url"), alg: "RS256", use: "sig" };
 
 // Accounts: whatever login the dev form is given; the claims say who it is.
