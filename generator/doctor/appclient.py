@@ -8,7 +8,7 @@ from atoll.cognito.aws import Cognito, CognitoError, NotFoundError, domain_url
 from atoll.config import AuthConfig
 from atoll.doctor.report import Finding, fail, ok
 
-SETUP_FIX = "run `atoll cognito setup`{dev} (it adds what is missing), or add it under the app client's login pages"
+SETUP_FIX = "run `atoll cognito setup{dev}` (it adds what is missing), or add it under the app client's login pages"
 
 
 def _near(url: str, registered: list[str]) -> str:

@@ -1,0 +1,191 @@
+"""``atoll doctor`` against the dev identity provider, right and deliberately wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.doctor_helpers import SECRET, SITE_ORIGIN, dev_provider, doctor, site_yaml
+
+from sitekit import run_atoll
+
+
+@pytest.fixture
+def secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATOLL_SESSION_SECRET", SECRET["ATOLL_SESSION_SECRET"])
+
+
+def test_a_well_configured_site_passes(tmp_path: Path, secret: None) -> None:
+    with dev_provider() as idp:
+        result = doctor(tmp_path, site_yaml(idp.settings.issuer, cognito_domain=idp.settings.issuer))
+    assert result.code == 0, result.text
+    assert result.failed() == {}
+    for check in ("discovery", "issuer", "pkce", "cors", "jwks", "callback", "sign-out", "secret", "session-store"):
+        assert result.statuses(check) == ["ok"], (check, result.text)
+    assert result.statuses("cookie") == ["warn"]  # http on 127.0.0.1: fine here, not for deploying
+    assert result.text.rstrip().endswith("All good (1 warning).")
+
+
+def test_trailing_slash_mismatch_is_the_issuer_finding(tmp_path: Path, secret: None) -> None:
+    with dev_provider() as idp:
+        result = doctor(tmp_path, site_yaml(idp.settings.issuer + "/"))
+    assert result.code == 1
+    assert list(result.failed()) == ["issuer"], result.text
+    (issue,) = result.failed()["issuer"]
+    assert "only the trailing slash differs" in issue
+    assert f"fix: set auth.authority to {idp.settings.issuer} exactly" in issue
+
+
+def test_wrong_callback_url_is_reported_with_the_exact_url(tmp_path: Path, secret: None) -> None:
+    with dev_provider(redirect_uris=(f"{SITE_ORIGIN}/callback",)) as idp:
+        result = doctor(tmp_path, site_yaml(idp.settings.issuer))
+    assert result.code == 1
+    assert list(result.failed()) == ["callback"], result.text
+    (issue,) = result.failed()["callback"]
+    assert f"does not accept the callback URL {SITE_ORIGIN}/callback/ (redirect_mismatch)" in issue
+    assert "trailing slash included" in issue
+
+
+def test_missing_cors_on_the_token_endpoint(tmp_path: Path, secret: None) -> None:
+    with dev_provider(allowed_origins=()) as idp:
+        result = doctor(tmp_path, site_yaml(idp.settings.issuer))
+    assert result.code == 1
+    assert list(result.failed()) == ["cors"], result.text
+    (issue,) = result.failed()["cors"]
+    assert "the token endpoint" in issue and f"no Access-Control-Allow-Origin for {SITE_ORIGIN}" in issue
+
+
+def test_short_signing_key(tmp_path: Path, secret: None) -> None:
+    with dev_provider(short_key=True) as idp:
+        result = doctor(tmp_path, site_yaml(idp.settings.issuer))
+    assert result.code == 1
+    assert list(result.failed()) == ["jwks"], result.text
+    assert "is only 1024 bits long; at least 2048 are needed" in result.failed()["jwks"][0]
+
+
+def test_wrong_sign_out_url(tmp_path: Path, secret: None) -> None:
+    with dev_provider(logout_uris=(f"{SITE_ORIGIN}/bye/",)) as idp:
+        result = doctor(tmp_path, site_yaml(idp.settings.issuer, cognito_domain=idp.settings.issuer))
+    assert result.code == 1
+    assert list(result.failed()) == ["sign-out"], result.text
+    assert f"does not accept the sign-out URL {SITE_ORIGIN}/" in result.failed()["sign-out"][0]
+
+
+def test_dev_origins_are_checked_when_asked(tmp_path: Path, secret: None) -> None:
+    with dev_provider() as idp:
+        text = site_yaml(idp.settings.issuer)
+        plain = doctor(tmp_path, text)
+        with_dev = doctor(tmp_path, text, "--dev")
+    assert plain.code == 0
+    assert with_dev.code == 1
+    failed = with_dev.failed()
+    assert set(failed) == {"cors", "callback", "sign-out"}, with_dev.text
+    assert "http://localhost:4321/callback/" in failed["callback"][0]
+    assert "atoll serve --host localhost" in failed["callback"][0]
+
+
+def test_unreachable_provider_and_no_secret(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ATOLL_SESSION_SECRET", raising=False)
+    with dev_provider() as idp:
+        gone = idp.settings.issuer
+    result = doctor(tmp_path, site_yaml(gone))
+    assert result.code == 1
+    assert set(result.failed()) == {"discovery", "secret"}, result.text
+    assert "cannot be fetched" in result.failed()["discovery"][0]
+    assert "ATOLL_SESSION_SECRET is not set" in result.failed()["secret"][0]
+
+
+def test_weak_secret_and_plain_http_on_a_public_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATOLL_SESSION_SECRET", "ab" * 20)
+    with dev_provider() as idp:
+        result = doctor(tmp_path, site_yaml(idp.settings.issuer, base_url="http://www.example.com/"))
+    failed = result.failed()
+    assert "only 2 different characters" in failed["secret"][0]
+    assert "plain http on a public host" in failed["cookie"][0]
+
+
+def test_a_site_without_a_provider(tmp_path: Path, secret: None) -> None:
+    result = doctor(tmp_path, "title: T\nauth:\n  client_id: x\n")
+    assert result.code == 1
+    assert "auth.authority is not set" in result.failed()["site"][0]
+    assert "atoll cognito setup" in result.failed()["site"][0]
+    result = doctor(tmp_path, "title: T\n")
+    assert result.code == 1 and "no auth: block" in result.failed()["site"][0]
+
+
+def test_bad_options_are_usage_errors(tmp_path: Path) -> None:
+    (tmp_path / "site.yaml").write_text(site_yaml("http://127.0.0.1:9"), encoding="utf-8")
+    result = run_atoll("doctor", "--site", tmp_path, "--dev-origin", "localhost:4321")
+    assert result.code == 2 and "an origin looks like http://localhost:4321" in result.err
+    result = run_atoll("doctor", "--site", tmp_path, "--url", "www.example.com")
+    assert result.code == 2 and "--url must be an http(s) URL" in result.err
+
+
+# ---------------------------------------------------------------- --url: the deployed site
+
+
+def deployed_site(tmp_path: Path, authority: str, csp: str | None, *, companion: bool = True) -> tuple[str, object]:
+    """The site built by `atoll build`, served with ``csp`` and (if asked) the real companion."""
+    from atoll.companion import create_app, settings_from_site
+    from atoll.config import load_config
+    from atoll.wsgi.server import start_background
+
+    root = tmp_path / "deployed"
+    (root / "content").mkdir(parents=True)
+    (root / "site.yaml").write_text(site_yaml(authority), encoding="utf-8")
+    (root / "content" / "index.md").write_text("---\ntitle: Home\n---\nHello.\n", encoding="utf-8")
+    assert run_atoll("build", "--site", root).code == 0
+    page = (root / "dist" / "index.html").read_bytes()
+    assert b"/_atoll/islands." in page
+    config = load_config(root)
+    session = create_app(settings_from_site(config, secret=SECRET["ATOLL_SESSION_SECRET"]))
+
+    def app(environ: dict, start_response: object) -> list[bytes]:
+        if environ["PATH_INFO"].startswith("/auth/") and companion:
+            return session(environ, start_response)  # type: ignore[arg-type]
+        if environ["PATH_INFO"] != "/":
+            start_response("404 Not Found", [("Content-Type", "text/plain")])  # type: ignore[operator]
+            return [b"not found"]
+        headers = [("Content-Type", "text/html; charset=utf-8")] + ([("Content-Security-Policy", csp)] if csp else [])
+        start_response("200 OK", headers)  # type: ignore[operator]
+        return [page]
+
+    server, url = start_background(app)
+    return url, server
+
+
+@pytest.mark.parametrize("csp, expected, message", [
+    ("default-src 'self'; script-src 'self'; connect-src 'self' {idp}", "ok", "allows the page's 1 script(s)"),
+    ("default-src 'self'", "fail", "connect-src blocks the provider: {idp}"),
+    ("script-src 'none'; connect-src *", "fail", "blocks the page's scripts: {url}/_atoll/islands."),
+    ("script-src https:; connect-src 'self' {idp}", "fail", "blocks the page's scripts"),
+    (None, "warn", "sends no Content-Security-Policy"),
+])
+def test_deployed_csp(tmp_path: Path, secret: None, csp: str | None, expected: str, message: str) -> None:
+    from atoll.wsgi.server import stop
+
+    with dev_provider() as idp:
+        url, server = deployed_site(tmp_path, idp.settings.issuer, csp and csp.format(idp=idp.settings.issuer))
+        try:
+            result = doctor(tmp_path / "site", site_yaml(idp.settings.issuer), "--url", url)
+        finally:
+            stop(server)  # type: ignore[arg-type]
+    findings = [f for f in result.findings if f["check"] == "csp"]
+    assert [f["status"] for f in findings] == [expected], result.text
+    assert message.format(idp=idp.settings.issuer, url=url) in findings[0]["message"]
+    assert result.statuses("companion") == ["ok"]
+    assert result.code == (1 if expected == "fail" else 0)
+
+
+def test_deployed_site_without_its_companion(tmp_path: Path, secret: None) -> None:
+    from atoll.wsgi.server import stop
+
+    with dev_provider() as idp:
+        url, server = deployed_site(tmp_path, idp.settings.issuer, "script-src 'self'", companion=False)
+        try:
+            result = doctor(tmp_path / "site", site_yaml(idp.settings.issuer), "--url", url)
+        finally:
+            stop(server)  # type: ignore[arg-type]
+    assert result.code == 1
+    assert list(result.failed()) == ["companion"], result.text
+    assert "answered HTTP 404, not JSON: the companion is not there" in result.failed()["companion"][0]
