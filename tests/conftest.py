@@ -23,6 +23,9 @@ from devidp_helpers import ORIGIN, Idp, site_config
 from e2e_helpers import AtollSite, Peer, Reader, serve_site, serve_with_peer, write_site
 from sitekit import write_files
 
+# Fixtures that several test modules share, without importing them into each (ruff F811).
+pytest_plugins = ["moto_helpers"]
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -27,7 +27,7 @@ class ShortKey(SigningKey):
 
     def __init__(self) -> None:
         super().__init__()
-        self._private = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+        self._private = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 - on purpose
 
 
 def good_settings(issuer: str) -> DevIdpSettings:
@@ -35,17 +35,27 @@ def good_settings(issuer: str) -> DevIdpSettings:
                           logout_uris=(f"{SITE_ORIGIN}/",), allowed_origins=(SITE_ORIGIN,))
 
 
+@dataclass(frozen=True)
+class RunningIdp:
+    app: DevIdpApp
+    url: str  # where it listens (its issuer, unless the test changed that)
+
+    @property
+    def settings(self) -> DevIdpSettings:
+        return self.app.settings
+
+
 @contextmanager
-def dev_provider(**changes: Any) -> Iterator[DevIdpApp]:
+def dev_provider(**changes: Any) -> Iterator[RunningIdp]:
     """The dev identity provider on a free port, its settings changed by ``changes`` (e.g. no CORS)."""
     short_key = changes.pop("short_key", False)
-    server, issuer = start_background(lambda environ, start_response: [])
-    app = create_app(replace(good_settings(issuer.rstrip("/")), **changes))
+    server, url = start_background(lambda _environ, _start_response: [])
+    app = create_app(replace(good_settings(url.rstrip("/")), **changes))
     if short_key:
         app.key = ShortKey()
     server.set_app(app)
     try:
-        yield app
+        yield RunningIdp(app, url.rstrip("/"))
     finally:
         stop(server)
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.moto_helpers import REGION, aws, make_pool, moto_url  # noqa: F401
-
+from moto_helpers import REGION, make_pool
 from sitekit import run_atoll
 
 

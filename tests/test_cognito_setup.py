@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 import yaml
 from botocore.stub import Stubber
-from tests.moto_helpers import REGION, MotoServer, aws, make_pool, moto_iam, moto_url, point_boto3_at  # noqa: F401
 
 from atoll.authurls import site_urls
 from atoll.cognito.aws import Cognito
 from atoll.cognito.setup import Setup, SetupOptions
 from atoll.config import parse_config
+from moto_helpers import REGION, MotoServer, make_pool, point_boto3_at
 from sitekit import run_atoll
 
 SITE_YAML = """\

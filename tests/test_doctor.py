@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.doctor_helpers import SECRET, SITE_ORIGIN, dev_provider, doctor, site_yaml
 
+from doctor_helpers import SECRET, SITE_ORIGIN, dev_provider, doctor, site_yaml
 from sitekit import run_atoll
 
 
@@ -26,14 +26,22 @@ def test_a_well_configured_site_passes(tmp_path: Path, secret: None) -> None:
     assert result.text.rstrip().endswith("All good (1 warning).")
 
 
-def test_trailing_slash_mismatch_is_the_issuer_finding(tmp_path: Path, secret: None) -> None:
+def test_trailing_slash_mismatch_is_a_warning_with_the_exact_issuer(tmp_path: Path, secret: None) -> None:
     with dev_provider() as idp:
         result = doctor(tmp_path, site_yaml(idp.settings.issuer + "/"))
+    assert result.code == 0 and result.failed() == {}, result.text
+    (issue,) = [f for f in result.findings if f["check"] == "issuer"]
+    assert issue["status"] == "warn" and "only the trailing slash differs" in issue["message"]
+    assert issue["fix"] == f"set auth.authority to {idp.settings.issuer} exactly"
+
+
+def test_another_issuer_is_a_failure(tmp_path: Path, secret: None) -> None:
+    with dev_provider(issuer="https://login.example.com") as idp:
+        result = doctor(tmp_path, site_yaml(idp.url))
     assert result.code == 1
-    assert list(result.failed()) == ["issuer"], result.text
     (issue,) = result.failed()["issuer"]
-    assert "only the trailing slash differs" in issue
-    assert f"fix: set auth.authority to {idp.settings.issuer} exactly" in issue
+    assert f"names the issuer 'https://login.example.com', not auth.authority ({idp.url})" in issue
+    assert "fix: set auth.authority to https://login.example.com if that is your provider" in issue
 
 
 def test_wrong_callback_url_is_reported_with_the_exact_url(tmp_path: Path, secret: None) -> None:
@@ -60,7 +68,7 @@ def test_short_signing_key(tmp_path: Path, secret: None) -> None:
         result = doctor(tmp_path, site_yaml(idp.settings.issuer))
     assert result.code == 1
     assert list(result.failed()) == ["jwks"], result.text
-    assert "is only 1024 bits long; at least 2048 are needed" in result.failed()["jwks"][0]
+    assert "is a 1024-bit RSA key; at least 2048 bits are required" in result.failed()["jwks"][0]
 
 
 def test_wrong_sign_out_url(tmp_path: Path, secret: None) -> None:

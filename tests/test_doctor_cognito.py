@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.moto_helpers import REGION, MotoServer, aws, make_pool, moto_url  # noqa: F401
 
 from atoll.cognito.aws import authority
 from atoll.config import parse_config
 from atoll.doctor import DoctorOptions, diagnose, render_text
 from atoll.doctor.probe import Answer, ProbeError, probe
+from moto_helpers import REGION, MotoServer, make_pool
 
 SITE = "https://www.example.com/notes/"
 COGNITO = f"https://cognito-idp.{REGION}.amazonaws.com"

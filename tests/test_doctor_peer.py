@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.doctor_helpers import SECRET, SITE_ORIGIN, doctor, site_yaml
 
+from doctor_helpers import SECRET, SITE_ORIGIN, doctor, site_yaml
 from e2e_helpers import PEER_CLIENT_ID, PEER_SCRIPT, PEERS, Process, require_peer, start_process
 from serve_helpers import free_port
 
@@ -43,9 +43,9 @@ def test_a_well_configured_site_passes(peer: str, tmp_path: Path) -> None:
         assert result.statuses(check) == ["ok"], (check, result.text)
 
 
-def test_slash_mismatch(peer: str, tmp_path: Path) -> None:
+def test_slash_mismatch_is_a_warning(peer: str, tmp_path: Path) -> None:
     result = doctor(tmp_path, site_yaml(peer + "/", client_id=PEER_CLIENT_ID))
-    assert result.code == 1 and list(result.failed()) == ["issuer"], result.text
+    assert result.code == 0 and result.statuses("issuer") == ["warn"], result.text
 
 
 def test_wrong_callback(peer: str, tmp_path: Path) -> None:
@@ -83,4 +83,4 @@ def test_short_key(tmp_path: Path) -> None:
     finally:
         process.stop()
     assert result.code == 1 and list(result.failed()) == ["jwks"], result.text
-    assert "is only 1024 bits long" in result.failed()["jwks"][0]
+    assert "is a 1024-bit RSA key" in result.failed()["jwks"][0]

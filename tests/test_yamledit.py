@@ -9,6 +9,7 @@ import pytest
 from atoll.yamledit import YamlEditError, scalar, set_block_values, write_atomically
 
 VALUES = {"authority": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab1", "client_id": "4abc"}
+NEW = f"  authority: {VALUES['authority']}\n  client_id: 4abc\n"
 
 
 def test_existing_values_change_in_place_and_new_ones_follow_client_id() -> None:
@@ -25,14 +26,15 @@ def test_values_already_there_leave_the_text_byte_for_byte() -> None:
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("title: T", f"title: T\nauth:\n  authority: {VALUES['authority']}\n  client_id: 4abc\n"),
-    ("title: T\nauth:\nmenu: []\n", f"title: T\nauth:\n  authority: {VALUES['authority']}\n  client_id: 4abc\nmenu: []\n"),
-    ("title: T\nauth: ~  # later\n", f"title: T\nauth:  # later\n  authority: {VALUES['authority']}\n  client_id: 4abc\n"),
+    ("title: T", f"title: T\nauth:\n{NEW}"),
+    ("title: T\nauth:\nmenu: []\n", f"title: T\nauth:\n{NEW}menu: []\n"),
+    ("title: T\nauth: ~  # later\n", f"title: T\nauth:  # later\n{NEW}"),
     ("title: T\r\nauth:\r\n    scope: openid\r\n",
      f"title: T\r\nauth:\r\n    scope: openid\r\n    authority: {VALUES['authority']}\r\n    client_id: 4abc\r\n"),
-    ("auth: {scope: openid}  # flow\n", f"auth: {{scope: openid, authority: {VALUES['authority']}, client_id: 4abc}}  # flow\n"),
+    ("auth: {scope: openid}  # flow\n",
+     f"auth: {{scope: openid, authority: {VALUES['authority']}, client_id: 4abc}}  # flow\n"),
     ("auth:\n  dev_users:\n    - {username: a, password: b}\n# end\n",
-     f"auth:\n  dev_users:\n    - {{username: a, password: b}}\n  authority: {VALUES['authority']}\n  client_id: 4abc\n# end\n"),
+     f"auth:\n  dev_users:\n    - {{username: a, password: b}}\n{NEW}# end\n"),
 ])
 def test_blocks_of_every_shape(text: str, expected: str) -> None:
     assert set_block_values(text, "auth", VALUES, after="client_id") == expected

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 from urllib.parse import urlencode
 
 from atoll.authurls import OriginUrls
+from atoll.companion.trust import IssuerMismatch, check_issuer, describe, parse_key_set
 from atoll.doctor.probe import Answer, Http, ProbeError
 from atoll.doctor.report import Finding, fail, ok, warn
-from atoll.doctor.rules import is_signing_candidate, issuer_matches, key_problem
 
 AUTHORITY_FIX = ("set auth.authority to your provider's issuer URL; for Cognito that is "
                  "https://cognito-idp.<region>.amazonaws.com/<user pool id>, with the pool's own region")
@@ -39,17 +38,20 @@ def discovery(authority: str, http: Http) -> tuple[Finding, dict[str, Any] | Non
 
 
 def issuer(authority: str, doc: dict[str, Any]) -> Finding:
+    """The companion's own rule (companion/trust.py): equal up to trailing slashes."""
     named = doc.get("issuer")
-    if issuer_matches(named, authority):
-        return ok("issuer", f"the provider's issuer is auth.authority, {authority}")
-    if isinstance(named, str) and named.rstrip("/") == authority.rstrip("/"):
-        return fail("issuer", f"the provider's issuer is {named}, auth.authority is {authority}: only the trailing "
-                              "slash differs, and tokens carry the issuer exactly, so the companion refuses every "
-                              "sign-in (readers see \"This site did not accept the sign-in\" with \"the identity provider "
-                              "cannot be reached\")",
+    try:
+        check_issuer(authority, named)
+    except IssuerMismatch:
+        return fail("issuer", f"the discovery document names the issuer {named!r}, not auth.authority "
+                              f"({authority}): the companion refuses every sign-in (readers see \"This site did "
+                              "not accept the sign-in\")",
+                    f"set auth.authority to {named} if that is your provider, else {AUTHORITY_FIX}")
+    if named != authority:
+        return warn("issuer", f"the provider's issuer is {named}, auth.authority is {authority}: only the trailing "
+                              "slash differs, which Atoll tolerates (tokens are held to the issuer)",
                     f"set auth.authority to {named} exactly")
-    return fail("issuer", f"the discovery document names issuer {named!r}, not auth.authority ({authority})",
-                f"set auth.authority to {named} if that is your provider, else {AUTHORITY_FIX}")
+    return ok("issuer", f"the provider's issuer is auth.authority, {authority}")
 
 
 def pkce(doc: dict[str, Any], *, cognito: bool) -> Finding:
@@ -100,27 +102,32 @@ def cors(doc: dict[str, Any], authority: str, client_id: str, urls: tuple[Origin
     return findings
 
 
-def jwks(doc: dict[str, Any], http: Http) -> Finding:
+def is_signing_candidate(jwk: Any) -> bool:
+    """An RSA key meant for signatures: others (EC keys, encryption keys) are simply not used, not wrong."""
+    return isinstance(jwk, dict) and jwk.get("kty") == "RSA" and jwk.get("use", "sig") == "sig"
+
+
+def jwks(doc: dict[str, Any], http: Http, *, cognito: bool) -> Finding:
+    """The key set as the companion reads it (companion/trust.py), each refused RSA signing key named."""
     url = str(doc.get("jwks_uri"))
     try:
         answer = http("GET", url, headers={"Accept": "application/json"})
     except ProbeError as exc:
         return fail("jwks", f"the signing keys ({url}) cannot be fetched: {exc}",
                     "the companion needs them to verify tokens: check the provider")
-    keys = answer.json().get("keys") if answer.status == 200 and isinstance(answer.json(), dict) else None
-    if not isinstance(keys, list):
+    try:
+        keys = parse_key_set(answer.json() if answer.status == 200 else None, require_kid=cognito)
+    except ValueError:
         return fail("jwks", f"{url} answered HTTP {answer.status} without a JSON 'keys' list",
                     "the companion needs the provider's key set to verify tokens")
-    candidates = [k for k in keys if is_signing_candidate(k)]
-    problems = [f"key {k.get('kid') or '#' + str(i + 1)} {p}" for i, k in enumerate(candidates)
-                if (p := key_problem(k)) is not None]
-    kids = Counter(k.get("kid") for k in candidates if isinstance(k.get("kid"), str))
-    problems += [f"kid {kid!r} names {n} keys, so a token's kid is ambiguous" for kid, n in kids.items() if n > 1]
-    usable = len(candidates) - sum(1 for k in candidates if key_problem(k) is not None)
+    entries = answer.json()["keys"]
+    names = {describe(entry, i) for i, entry in enumerate(entries) if is_signing_candidate(entry)}
+    problems = [f"{name} {why}" for name, why in keys.refused.items() if name in names]
+    usable = len(keys.by_kid) or (1 if keys.only is not None else 0)
     fix = "publish RS256 keys of at least 2048 bits, each with its own kid (rotate the provider's signing key)"
-    if usable == 0 or any("names" in p for p in problems):
+    if usable == 0:
         return fail("jwks", f"no usable signing key in {url}: " + "; ".join(problems or ["it has no RSA signing key"]),
                     fix)
     if problems:
-        return warn("jwks", f"{usable} usable signing key(s); " + "; ".join(problems), fix)
-    return ok("jwks", f"{usable} usable RS256 signing key{'s' if usable != 1 else ''} (>= 2048 bits, each with a kid)")
+        return warn("jwks", f"{usable} usable signing key(s); refused: " + "; ".join(problems), fix)
+    return ok("jwks", f"{usable} usable RS256 signing key{'s' if usable != 1 else ''} (>= 2048 bits)")

@@ -50,7 +50,7 @@ def diagnose(site: SiteConfig, options: DoctorOptions, *, environ: Mapping[str, 
     if doc is not None and found.status == "ok":
         findings.append(provider.pkce(doc, cognito=pool_id is not None))
         findings += provider.cors(doc, authority, auth.client_id, urls, http)
-        findings.append(provider.jwks(doc, http))
+        findings.append(provider.jwks(doc, http, cognito=auth.is_cognito))
     if pool_id is not None and auth.cognito_domain is None:
         findings.append(fail("domain", "auth.cognito_domain is not set, so sign-out cannot use Cognito's /logout "
                                        "and readers stay signed in at Cognito",
