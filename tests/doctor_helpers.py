@@ -27,7 +27,7 @@ class ShortKey(SigningKey):
 
     def __init__(self) -> None:
         super().__init__()
-        self._private = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 - on purpose
+        self._private = rsa.generate_private_key(public_exponent=65537, key_size=1024)
 
 
 def good_settings(issuer: str) -> DevIdpSettings:
