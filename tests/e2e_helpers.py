@@ -21,7 +21,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 import urllib.error
@@ -35,6 +34,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, Route, expect
 
 from serve_helpers import free_port
+from sitekit import console_script
 
 REPO = Path(__file__).resolve().parent.parent
 PEERS = REPO / "tests" / "peers"
@@ -169,17 +169,18 @@ class Process:
         self.popen.wait(timeout=5)
 
 
-def start_process(name: str, argv: list[str], log: Path, *, cwd: Path = REPO) -> Process:
+def start_process(name: str, argv: list[str], log: Path, *, cwd: Path = REPO,
+                  env: dict[str, str] | None = None) -> Process:
+    """``argv`` in its own session, with ``env`` added to this environment."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         popen = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+                                 start_new_session=True, env={**os.environ, **(env or {})})
     return Process(name, popen, log)
 
 
 def atoll_command() -> list[str]:
-    script = Path(sys.executable).with_name("atoll")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "atoll"]
+    return console_script("atoll", "atoll")
 
 
 @dataclass

@@ -12,10 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,21 +21,18 @@ from typing import Any
 import boto3
 import pytest
 
+from e2e_helpers import Process, start_process
 from serve_helpers import free_port
+from sitekit import console_script
 
 REGION = "eu-west-1"
 DUMMY = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
-def _moto_command() -> list[str]:
-    script = Path(sys.executable).with_name("moto_server")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "moto.server"]
-
-
 @dataclass
 class MotoServer:
     url: str
-    popen: subprocess.Popen[bytes]
+    process: Process
     # Credentials of an IAM user allowed only ListUserPools and DescribeUserPool (moto_iam).
     limited: dict[str, str] = field(default_factory=dict)
 
@@ -47,42 +40,21 @@ class MotoServer:
         request = urllib.request.Request(f"{self.url}/moto-api/reset", data=b"", method="POST")
         urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10).close()
 
-    def stop(self) -> None:
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGINT)
-            try:
-                self.popen.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=5)
-
 
 def start_moto(log: Path, **env: str) -> MotoServer:
     port = free_port()
+    argv = [*console_script("moto_server", "moto.server"), "-H", "127.0.0.1", "-p", str(port)]
+    process = start_process(f"moto_server on port {port}", argv, log, env=env)
     url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        popen = subprocess.Popen([*_moto_command(), "-H", "127.0.0.1", "-p", str(port)], stdout=out,
-                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env={**os.environ, **env})
-    server = MotoServer(url, popen)
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if popen.poll() is not None:
-            raise RuntimeError(f"moto_server exited with {popen.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            opener.open(f"{url}/moto-api/", timeout=1).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"moto_server did not start:\n{log.read_text(errors='replace')}")
+    process.wait_until_ready(f"{url}/moto-api/")
+    return MotoServer(url, process)
 
 
 @pytest.fixture(scope="session")
 def moto_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
     server = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
     yield server
-    server.stop()
+    server.process.stop()
 
 
 def point_boto3_at(monkeypatch: pytest.MonkeyPatch, url: str, tmp_path: Path, **credentials: str) -> None:
@@ -119,7 +91,7 @@ def moto_iam(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoServer]:
     iam.put_user_policy(UserName="limited", PolicyName="read-pools", PolicyDocument=json.dumps(policy))
     server.limited = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
     yield server
-    server.stop()
+    server.process.stop()
 
 
 def _dummy_args() -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import sys
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,12 @@ class CliResult:
     code: int
     out: str
     err: str
+
+
+def console_script(name: str, module: str) -> list[str]:
+    """The command of an installed console script beside this Python, or ``python -m module``."""
+    script = Path(sys.executable).with_name(name)
+    return [str(script)] if script.exists() else [sys.executable, "-m", module]
 
 
 def run_atoll(*argv: str | Path) -> CliResult:

@@ -264,3 +264,16 @@ def test_site_yaml_with_a_flow_style_auth_block_is_edited_in_place(aws: Any, tmp
     assert edited.startswith("title: Flow\nbase_url: https://flow.example.com/\nauth: {client_id: ")
     assert edited.endswith("}  # inline\n")
     assert set(yaml.safe_load(edited)["auth"]) == {"client_id", "authority", "cognito_domain"}
+
+
+def test_a_site_without_an_auth_block_gets_one(aws: Any, tmp_path: Path) -> None:
+    text = "title: Plain\nbase_url: https://plain.example.com/\n# the end\n"
+    root = site(tmp_path, text)
+    result = run_atoll(*setup_args(root, *NEW_POOL))
+    assert result.code == 0, result.err
+    edited = (root / "site.yaml").read_text()
+    assert edited.startswith(text + "auth:\n  authority: https://cognito-idp.")
+    config = parse_config(edited, root)
+    assert config.auth is not None and config.auth.cognito_domain == f"https://field-notes.auth.{REGION}.amazoncognito.com"
+    app = only_client(aws, only_pool(aws)["Id"])
+    assert config.auth.client_id == app["ClientId"] and app["CallbackURLs"] == ["https://plain.example.com/callback/"]

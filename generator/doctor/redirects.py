@@ -69,18 +69,23 @@ def _challenge() -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
+def _ask(http: Http, endpoint: str, params: dict[str, str], check: str, url: str) -> Answer | Finding:
+    """GET ``endpoint`` with ``params`` added to its query; a failing finding when nothing answers."""
+    try:
+        return http("GET", f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}")
+    except ProbeError as exc:
+        return fail(check, f"cannot ask the provider about {url}: {exc}", "make sure this machine reaches the provider")
+
+
 def callbacks(doc: dict[str, Any], auth: AuthConfig, urls: tuple[OriginUrls, ...], http: Http) -> list[Finding]:
     findings = []
     for u in urls:
         params = {"response_type": "code", "client_id": auth.client_id, "redirect_uri": u.callback,
                   "scope": auth.scope, "state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16),
                   "code_challenge": _challenge(), "code_challenge_method": "S256"}
-        endpoint = str(doc["authorization_endpoint"])
-        try:
-            answer = http("GET", f"{endpoint}{'&' if '?' in endpoint else '?'}{urlencode(params)}")
-        except ProbeError as exc:
-            findings.append(fail("callback", f"cannot ask the provider about {u.callback}: {exc}",
-                                 "make sure this machine reaches the provider"))
+        answer = _ask(http, str(doc["authorization_endpoint"]), params, "callback", u.callback)
+        if isinstance(answer, Finding):
+            findings.append(answer)
             continue
         v = verdict(answer, u.callback)
         if v.accepted and v.error is None:
@@ -105,12 +110,9 @@ def sign_outs(doc: dict[str, Any], auth: AuthConfig, urls: tuple[OriginUrls, ...
                                  "but not the reader's session at the provider")]
     findings = []
     for u in urls:
-        query = urlencode({"client_id": auth.client_id, name: u.sign_out})
-        try:
-            answer = http("GET", f"{endpoint}{'&' if '?' in endpoint else '?'}{query}")
-        except ProbeError as exc:
-            findings.append(fail("sign-out", f"cannot ask the provider about {u.sign_out}: {exc}",
-                                 "make sure this machine reaches the provider"))
+        answer = _ask(http, endpoint, {"client_id": auth.client_id, name: u.sign_out}, "sign-out", u.sign_out)
+        if isinstance(answer, Finding):
+            findings.append(answer)
             continue
         v = verdict(answer, u.sign_out)
         if v.accepted:
