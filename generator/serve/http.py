@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import tornado.routing
 import tornado.web
 import tornado.websocket
 import tornado.wsgi
+
+from atoll.serve.hosts import AllowedHost, RefusedHost
 
 CLIENT_JS = Path(__file__).with_name("client.js")
 CLIENT_URL = "/_atoll/dev/client.js"
@@ -165,7 +168,8 @@ class SiteFiles(tornado.web.RequestHandler):
 
 
 def make_app(state: DevState, companion: Callable[..., Any] | None, companion_paths: list[str],
-             executor: ThreadPoolExecutor) -> tornado.web.Application:
+             executor: ThreadPoolExecutor, *, hosts: Collection[str] = ()) -> tornado.web.Application:
+    """The dev server's routes, answered only for allowed ``Host`` headers (see :mod:`atoll.serve.hosts`)."""
     routes: list[Any] = [
         (r"/livereload", ReloadSocket, {"state": state}),
         (CLIENT_URL, ClientScript),
@@ -175,7 +179,8 @@ def make_app(state: DevState, companion: Callable[..., Any] | None, companion_pa
         for path in companion_paths:
             routes.append((path, tornado.web.FallbackHandler, {"fallback": container}))
     routes.append((r"/(.*)", SiteFiles, {"state": state}))
-    return tornado.web.Application(routes, compress_response=False, websocket_ping_interval=20,
+    guarded = [(AllowedHost(hosts), routes), (tornado.routing.AnyMatches(), RefusedHost, {"configured": hosts})]
+    return tornado.web.Application(guarded, compress_response=False, websocket_ping_interval=20,
                                    log_function=_log_server_errors)
 
 

@@ -151,7 +151,8 @@ class DevServer:
             self.say(f"note: {note}")
         self.builder.resume(state)
         self._initial_build()
-        app = make_app(self.state, companion, self._companion_paths(config), self.executor)
+        app = make_app(self.state, companion, self._companion_paths(config), self.executor,
+                       hosts=(self.options.host, urlsplit(config.base_url).hostname or ""))
         self.http_server = tornado.httpserver.HTTPServer(app, xheaders=False)
         self.http_server.add_sockets(sockets)
         self.watcher = Watcher(self.site_root, self._rebuild_in_thread)
