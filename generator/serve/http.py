@@ -179,7 +179,8 @@ def make_app(state: DevState, companion: Callable[..., Any] | None, companion_pa
         for path in companion_paths:
             routes.append((path, tornado.web.FallbackHandler, {"fallback": container}))
     routes.append((r"/(.*)", SiteFiles, {"state": state}))
-    guarded = [(AllowedHost(hosts), routes), (tornado.routing.AnyMatches(), RefusedHost, {"configured": hosts})]
+    guarded: list[Any] = [(AllowedHost(hosts), routes),
+                          (tornado.routing.AnyMatches(), RefusedHost, {"configured": hosts})]
     return tornado.web.Application(guarded, compress_response=False, websocket_ping_interval=20,
                                    log_function=_log_server_errors)
 
