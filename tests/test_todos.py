@@ -180,3 +180,16 @@ def test_several_processes_share_one_database_file(tmp_path: Path) -> None:
     listing = Client(todos.create_app(database=path), {"sub": "shared-reader"})("GET", "/todos").json()["todos"]
     assert len(listing) == 100
     assert len({t["id"] for t in listing}) == 100
+
+
+def test_a_lone_surrogate_in_the_text_is_a_json_400_and_other_unicode_is_kept(app: Any) -> None:
+    alice = Client(app, ALICE)
+    for method, path in (("POST", "/todos"), ("PATCH", "/todos/1")):
+        refused = alice(method, path, body=b'{"text": "half a pair \\ud83d here"}')
+        assert refused.status == 400, refused.body
+        assert refused.json() == {"error": "invalid_json",
+                                  "message": "the body holds a lone surrogate (U+D83D), which is not Unicode text"}
+        if method == "POST":
+            kept = alice("POST", "/todos", {"text": "\U0001f600 日本語 \u202e ok"})
+            assert kept.status == 201 and kept.json()["text"] == "\U0001f600 日本語 \u202e ok"
+    assert [t["text"] for t in alice("GET", "/todos").json()["todos"]] == ["\U0001f600 日本語 \u202e ok"]

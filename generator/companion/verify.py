@@ -6,6 +6,7 @@ registered claims; this module only chooses what to require.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,10 @@ from atoll.companion.provider import Provider
 from atoll.companion.trust import UnknownKey
 
 ALGORITHMS = ["RS256"]
+# A compact JWS: base64url parts and dots (RFC 7515, section 7.1).
+JWS_CHARS = re.compile(r"[A-Za-z0-9_\-.]+")
+# A bearer token's characters (RFC 6750, section 2.1: b64token).
+BEARER_CHARS = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
 MAX_TOKEN_CHARS = 8 * 1024
 
 
@@ -47,8 +52,8 @@ def looks_like_jwt(token: str) -> bool:
 def unverified_header(token: str, kind: str) -> dict[str, Any]:
     if len(token) > MAX_TOKEN_CHARS:
         raise TokenRejected(f"{kind} token is larger than {MAX_TOKEN_CHARS} characters")
-    if not looks_like_jwt(token):
-        raise TokenRejected(f"{kind} token is not a JWT (it must have three dot-separated parts)")
+    if not looks_like_jwt(token) or not JWS_CHARS.fullmatch(token):
+        raise TokenRejected(f"{kind} token is not a JWT (three dot-separated base64url parts)")
     try:
         return jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -132,6 +137,8 @@ def verify_tokens(id_token: str, access_token: str, provider: Provider, rules: R
     userinfo: dict[str, Any] = {}
     if len(access_token) > MAX_TOKEN_CHARS:
         raise TokenRejected(f"access token is larger than {MAX_TOKEN_CHARS} characters")
+    if not BEARER_CHARS.fullmatch(access_token):
+        raise TokenRejected("access token holds characters no bearer token has (RFC 6750 b64token)")
     if rules.cognito or (rules.audience is not None and looks_like_jwt(access_token)):
         access_claims = verify_access_token(access_token, provider, rules)
         expiry.append(int(access_claims["exp"]))

@@ -125,6 +125,13 @@ def read_json_object(environ: dict[str, Any], limit: int = MAX_BODY) -> dict[str
         raise HttpError(400, "invalid_json", "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise HttpError(400, "invalid_request", "the body must be a JSON object")
+    try:
+        # JSON may spell a lone surrogate ("\\ud800"); it is not text, and nothing can store or send it.
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start] if isinstance(exc.object, str) else "?"
+        raise HttpError(400, "invalid_json", f"the body holds a lone surrogate (U+{ord(bad):04X}), "
+                                             "which is not Unicode text") from None
     return data
 
 
