@@ -20,7 +20,7 @@ from atoll.build import cache
 from atoll.build.output import MARKER
 from atoll.build.pipeline import build
 from atoll.config import SiteConfig, load_config
-from atoll.errors import BuildFailed, SiteError, StartError
+from atoll.errors import BuildFailed, SiteError, StartError, errors_count
 
 # serve, companion and idp import their servers (tornado, waitress, PyJWT) only when
 # used, so that `atoll build` starts quickly.
@@ -132,9 +132,8 @@ def _load(site: Path, base_url: str | None) -> SiteConfig:
 def _print_errors(exc: BuildFailed, err: TextIO, *, kept: Path | None) -> None:
     for error in exc.errors:
         print(str(error), file=err)
-    count = len(exc.errors)
     tail = f"; {kept} was left as it was" if kept is not None and kept.exists() else ""
-    print(f"Build failed: {count} error{'s' if count != 1 else ''}{tail}.", file=err)
+    print(f"Build failed: {errors_count(len(exc.errors))}{tail}.", file=err)
 
 
 def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -177,7 +176,10 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def _cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # noqa: ARG001 - one signature for every command
+def _cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if not args.site.is_dir():
+        print(f"atoll clean: the site folder {args.site} does not exist", file=err)
+        return EXIT_USAGE
     config = load_config(args.site)  # a broken site.yaml: BuildFailed, reported by main()
     removed = []
     if cache.clean(config.root):
@@ -378,8 +380,10 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         return EXIT_USAGE
     try:
         return handlers[args.command](args, out, err)
-    except BuildFailed as exc:  # the site's own mistakes, outside a build (atoll build reports its own)
-        _print_errors(exc, err, kept=None)
+    except BuildFailed as exc:  # a broken site.yaml, outside a build (atoll build reports its own)
+        for error in exc.errors:
+            print(str(error), file=err)
+        print(f"atoll {args.command}: stopped, the site has {errors_count(len(exc.errors))}.", file=err)
         return EXIT_SITE_ERRORS
     except StartError as exc:  # a server that cannot start: a busy port, a missing secret...
         print(f"atoll {args.command}: {exc}", file=err)

@@ -39,6 +39,11 @@ class SiteError(Exception):
         return text
 
 
+def errors_count(count: int) -> str:
+    """``1 error``, ``2 errors``."""
+    return f"{count} error{'' if count == 1 else 's'}"
+
+
 class BuildFailed(Exception):
     """A build that found one or more author mistakes; nothing was written."""
 
@@ -46,7 +51,7 @@ class BuildFailed(Exception):
         self.errors: list[SiteError] = sorted(
             _merge_repeats(errors), key=lambda e: (e.path or "", e.line or 0, e.message)
         )
-        super().__init__(f"{len(self.errors)} error(s)")
+        super().__init__(errors_count(len(self.errors)))
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)

@@ -72,3 +72,31 @@ def test_stylesheet_edits_reload_styles(page: Page, tmp_path: Path) -> None:
         page.goto(server.origin + "/")
         save(site / "public/css/extra.css", "body { color: rgb(200, 0, 0); }\n")
         expect(page.locator("body")).to_have_css("color", "rgb(200, 0, 0)", timeout=5000)
+
+
+def test_error_overlay_can_be_closed_and_reopened_from_the_keyboard(page: Page, tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        page.goto(server.origin + "/")
+        save(site / "content/index.md", "---\ntitle: Home\nlayout: nope\n---\nBroken.\n")
+        overlay = page.get_by_role("alertdialog", name="Build failed: 1 error")
+        expect(overlay).to_be_visible(timeout=5000)
+        close = page.get_by_role("button", name="Close the error overlay (Esc)")
+        expect(close).to_be_focused()  # keyboard users land on it
+        page.keyboard.press("Escape")
+        expect(overlay).to_have_count(0)
+        expect(page.locator("main")).to_contain_text("First version.")  # the last good build, uncovered
+        badge = page.get_by_role("button", name="Build failed: 1 error \u2014 show")
+        expect(badge).to_be_visible()
+        badge.focus()
+        page.keyboard.press("Enter")  # back to the errors
+        expect(overlay).to_be_visible()
+        expect(overlay).to_contain_text("unknown layout 'nope'")
+        page.keyboard.press("Enter")  # the close button has the focus again: Enter closes too
+        expect(overlay).to_have_count(0)
+        badge.click()
+        close.click()
+        expect(overlay).to_have_count(0)
+        save(site / "content/index.md", "---\ntitle: Home\n---\nMended.\n")
+        expect(page.locator("main")).to_contain_text("Mended.", timeout=5000)
+        expect(badge).to_have_count(0)

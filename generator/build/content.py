@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +23,8 @@ BUILTIN_FIELDS = ("title", "description", "date", "updated", "tags", "draft",
                   "layout", "slug", "permalink", "auth")
 # Names a layout sees on `page` besides the front matter; author keys may not shadow them.
 RESERVED_FIELDS = ("url", "permalink_url", "html", "toc", "source", "section")
+# Names kept free for page properties layouts will get (as other generators have them).
+KEPT_FIELDS = ("summary", "word_count", "reading_minutes")
 _SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
@@ -95,6 +98,14 @@ def split_front_matter(text: str) -> FrontMatter:
     raise ValueError("opened on line 1 but never closed")
 
 
+def _looks_like_a_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return False
+    return True
+
+
 def _date(value: Any) -> dt.date | None:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -132,7 +143,10 @@ class _Fields:
         if value is None:
             return None
         parsed = _date(value)
-        if parsed is None:
+        if parsed is None and isinstance(value, str) and _looks_like_a_date(value):
+            self.fail(key, f"{key!r} must be a date, and the quotes make {value!r} text",
+                      f"write it without quotes: {key}: {value.strip()}")
+        elif parsed is None:
             self.fail(key, f"{key!r} must be a date (YYYY-MM-DD), got {value!r}")
         return parsed
 
@@ -239,6 +253,10 @@ def parse_page(source: str, rel: str, text: str) -> Page:
             f.fail(key, f"keys must be text, got {key!r}")
         elif key in RESERVED_FIELDS:
             f.fail(key, f"{key!r} is computed by Atoll and cannot be set in front matter")
+        elif key in KEPT_FIELDS:
+            f.fail(key, f"{key!r} is a name Atoll keeps for layouts and cannot be set in front matter",
+                   "a page's summary in listings and the feed is its 'description'" if key == "summary"
+                   else f"name it something else, e.g. my_{key}")
         else:
             bad = chars.forbidden_in(data[key])
             if bad:
@@ -256,6 +274,12 @@ def parse_page(source: str, rel: str, text: str) -> Page:
     permalink = f.text("permalink")
     if permalink is not None and (not permalink.startswith("/") or "//" in permalink or ".." in permalink):
         f.fail("permalink", f"'permalink' must be a site path starting with '/', got {permalink!r}")
+        permalink = None
+    elif permalink is not None and not permalink.endswith(("/", ".html")):
+        f.fail("permalink", f"'permalink' must end in '/' (a folder URL) or '.html' (a page is HTML), "
+                            f"got {permalink!r}",
+               f"use permalink: {posixpath.splitext(permalink)[0]}/ or permalink: "
+               f"{posixpath.splitext(permalink)[0]}.html; a file such as an image belongs in public/")
         permalink = None
     auth, groups = f.auth()
     layout = f.text("layout")

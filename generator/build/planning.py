@@ -47,6 +47,7 @@ class Claims:
 
     def __init__(self) -> None:
         self.by_output: dict[str, str] = {}
+        self.where: dict[str, tuple[str, int | None]] = {}  # output -> the source file (and line) claiming it
         self.errors: list[SiteError] = []
 
     def claim(self, output: str, who: str, source: str | None = None, line: int | None = None) -> bool:
@@ -56,7 +57,34 @@ class Claims:
                                          source, line, "give one of them another 'slug' or 'permalink'"))
             return False
         self.by_output[output] = who
+        if source is not None:
+            self.where[output] = (source, line)
         return True
+
+    def folder_clashes(self) -> None:
+        """An output written as a file where another output needs a folder (``img/a.png`` and
+        ``img/a.png/index.html``) is an error naming both."""
+        for output in sorted(self.by_output):
+            parts = output.split("/")
+            for depth in range(1, len(parts)):
+                folder = "/".join(parts[:depth])
+                if folder in self.by_output:
+                    self.errors.append(self._clash(folder, output))
+                    break
+
+    def _clash(self, folder: str, output: str) -> SiteError:
+        hint = "rename or move the file, or give the page another 'slug' or 'permalink'"
+        if output in self.where:  # reported at the source that needs the folder
+            source, line = self.where[output]
+            return SiteError(f"this {_kind(source)} needs {folder}/ as a folder (for {output}), but "
+                             f"{self.by_output[folder]} is written to {folder}", source, line, hint)
+        place: tuple[str | None, int | None] = self.where.get(folder, (None, None))
+        return SiteError(f"this {_kind(place[0])} is written to {folder}, but {self.by_output[output]} needs "
+                         f"{folder}/ as a folder (for {output})", place[0], place[1], hint)
+
+
+def _kind(source: str | None) -> str:
+    return "file" if source is not None and source.startswith("public/") else "page"
 
 
 def choose_layout(page: Page, available: set[str]) -> tuple[str, SiteError | None]:
@@ -115,7 +143,11 @@ def public_copies(public: list[SourceFile], claims: Claims) -> dict[str, Path]:
         if f.rel in taken:
             claims.errors.append(SiteError(f"this file and {taken[f.rel]} would both be written to {f.rel}",
                                            f.source, None, "rename or move one of them"))
+        else:
+            claims.by_output[f.rel] = f.source
+            claims.where[f.rel] = (f.source, None)
         copies[f.rel] = Path(f.path)
+    claims.folder_clashes()
     return copies
 
 

@@ -82,8 +82,7 @@ def discover_content(root: Path) -> tuple[list[SourceFile], list[str]]:
         if rel.endswith(".md"):
             pages.append(SourceFile(f"{CONTENT}/{rel}", rel, path))
         else:
-            notes.append(f"{CONTENT}/{rel}: ignored (only .md files are pages; put images and "
-                         f"other files in {PUBLIC}/)")
+            notes.append(skipped_note(f"{CONTENT}/{rel}"))
     return pages, notes
 
 
@@ -97,6 +96,11 @@ def content_source(root: Path, name: str) -> SourceFile | None:
     if real is not None:
         raise BuildFailed([_link_error(name, real)])
     return SourceFile(name, name[len(CONTENT) + 1:], str(path))
+
+
+def skipped_note(source: str) -> str:
+    """What an author is told about a file under content/ that is not a page."""
+    return f"{source}: ignored (only .md files are pages; put images and other files in {PUBLIC}/)"
 
 
 def discover_public(root: Path) -> list[SourceFile]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+import tornado.httputil as httputil
 import tornado.routing
 import tornado.web
 import tornado.websocket
@@ -38,6 +39,7 @@ class DevState:
     origin: str
     provider_origins: tuple[str, ...] = ()
     callback_path: str | None = None
+    session_path: str | None = None  # the companion's, when it is mounted
     build: int = 0  # bumped after each successful rebuild
     errors: list[dict[str, Any]] = field(default_factory=list)
     sockets: set[ReloadSocket] = field(default_factory=set)
@@ -168,25 +170,44 @@ class SiteFiles(tornado.web.RequestHandler):
 
 
 def make_app(state: DevState, companion: Callable[..., Any] | None, companion_paths: list[str],
-             executor: ThreadPoolExecutor, *, hosts: Collection[str] = ()) -> tornado.web.Application:
-    """The dev server's routes, answered only for allowed ``Host`` headers (see :mod:`atoll.serve.hosts`)."""
+             executor: ThreadPoolExecutor, *, log: Callable[[str], None],
+             hosts: Collection[str] = ()) -> tornado.web.Application:
+    """The dev server's routes, answered only for allowed ``Host`` headers (see :mod:`atoll.serve.hosts`);
+    ``log`` gets one line per answer an author should see (:func:`worth_logging`)."""
+    def log_answer(status: int, request: httputil.HTTPServerRequest) -> None:
+        if worth_logging(status, request.method or "", request.path, state.session_path):
+            log(f"{status} {request.method} {request.path}")
+
     routes: list[Any] = [
         (r"/livereload", ReloadSocket, {"state": state}),
         (CLIENT_URL, ClientScript),
     ]
     if companion is not None:
-        container = tornado.wsgi.WSGIContainer(companion, executor=executor)
+        container = _Container(companion, executor=executor, log_answer=log_answer)
         for path in companion_paths:
             routes.append((path, tornado.web.FallbackHandler, {"fallback": container}))
     routes.append((r"/(.*)", SiteFiles, {"state": state}))
     guarded: list[Any] = [(AllowedHost(hosts), routes),
                           (tornado.routing.AnyMatches(), RefusedHost, {"configured": hosts})]
     return tornado.web.Application(guarded, compress_response=False, websocket_ping_interval=20,
-                                   log_function=_log_server_errors)
+                                   log_function=lambda handler: log_answer(handler.get_status(), handler.request))
 
 
-def _log_server_errors(handler: tornado.web.RequestHandler) -> None:
-    """Only 5xx answers are worth the author's attention in the terminal."""
-    if handler.get_status() >= 500:
-        request = handler.request
-        print(f"atoll serve: {handler.get_status()} {request.method} {request.path}", flush=True)
+def worth_logging(status: int, method: str, path: str, session_path: str | None) -> bool:
+    """Errors and missing files, which an author wants to hear about; not the answers that are fine,
+    nor the signed-out session check every page makes."""
+    if status < 400:
+        return False
+    return not (status == 401 and method in ("GET", "HEAD") and path == session_path)
+
+
+class _Container(tornado.wsgi.WSGIContainer):
+    """The companion under tornado, its answers logged as the site's are (not on tornado's access log)."""
+
+    def __init__(self, app: Callable[..., Any], *, executor: ThreadPoolExecutor,
+                 log_answer: Callable[[int, httputil.HTTPServerRequest], None]) -> None:
+        super().__init__(app, executor=executor)
+        self._log_answer = log_answer
+
+    def _log(self, status_code: int, request: httputil.HTTPServerRequest) -> None:
+        self._log_answer(status_code, request)

@@ -25,7 +25,7 @@ from atoll.build.output import MARKER, MARKER_TEXT
 from atoll.build.pipeline import plan_pages, site_files
 from atoll.build.planning import Plan
 from atoll.build.reuse import Rendering, render_changed
-from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content
+from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content, skipped_note
 from atoll.build.tasks import Kind
 from atoll.config import SiteConfig, load_config
 from atoll.errors import BuildFailed
@@ -83,6 +83,8 @@ class LiveBuilder:
         self._sources: dict[str, SourceFile] | None = None  # content files, as of the last scan
         self._plan: Plan | None = None  # the last good rebuild's, for body-only edits
         self._page_index: dict[str, int] = {}  # page source -> its index in the plan's pages
+        self._told: set[str] = set()  # notes already shown
+        self._notes: list[str] = []  # notes of the current rebuild
 
     def rebuild(self, changes: Changes | None = None) -> Rebuild:
         """One rebuild; raises :class:`~atoll.errors.BuildFailed` (and changes nothing) on author errors.
@@ -107,6 +109,13 @@ class LiveBuilder:
             self._page_index = {plan.model.pages[t.index].source: t.index for t in plan.tasks if t.kind is Kind.PAGE}
             return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
                            seconds=time.perf_counter() - started)
+
+    def take_notes(self) -> list[str]:
+        """Notes about skipped content/ files seen by the last rebuild (failed or not), each given once."""
+        with self.lock:
+            notes = [note for note in self._notes if note not in self._told]
+            self._told.update(notes)
+            return notes
 
     def _with_new_bodies(self, changes: Changes | None, loaded: Loaded) -> Plan | None:
         """The common case, fast: only the bodies of existing pages changed.
@@ -133,10 +142,12 @@ class LiveBuilder:
     def _known_sources(self, changes: Changes | None) -> tuple[list[SourceFile], set[str] | None]:
         """The content files, and those that may have changed (None: any may have)."""
         if changes is None or changes.rescan or self._sources is None:
-            sources, _ = discover_content(self.site_root)
+            sources, self._notes = discover_content(self.site_root)
             self._sources = {s.source: s for s in sources}
             return sources, None
-        changed = {p for p in changes.paths if p.startswith(f"{CONTENT}/") and p.endswith(".md")}
+        in_content = [p for p in changes.paths if p.startswith(f"{CONTENT}/")]
+        self._notes = [skipped_note(p) for p in in_content if not p.endswith(".md") and (self.site_root / p).is_file()]
+        changed = {p for p in in_content if p.endswith(".md")}
         for name in changed:
             source = content_source(self.site_root, name)
             if source is not None:

@@ -26,7 +26,7 @@ import tornado.ioloop
 
 from atoll.build import cache
 from atoll.config import SiteConfig, is_loopback_host, load_config
-from atoll.errors import BuildFailed, SiteError, StartError
+from atoll.errors import BuildFailed, SiteError, StartError, errors_count
 from atoll.ports import listen_on
 from atoll.serve.http import DevState, make_app
 from atoll.serve.rebuild import Changes, LiveBuilder, Rebuild
@@ -151,7 +151,7 @@ class DevServer:
             self.say(f"note: {note}")
         self.builder.resume(state)
         self._initial_build()
-        app = make_app(self.state, companion, self._companion_paths(config), self.executor,
+        app = make_app(self.state, companion, self._companion_paths(config), self.executor, log=self.say,
                        hosts=(self.options.host, urlsplit(config.base_url).hostname or ""))
         self.http_server = tornado.httpserver.HTTPServer(app, xheaders=False)
         self.http_server.add_sockets(sockets)
@@ -187,6 +187,7 @@ class DevServer:
             providers.add(self._origin_of(configured.auth.cognito_domain))
         self.state.provider_origins = tuple(sorted(providers))
         self.state.callback_path = configured.auth.redirect_path
+        self.state.session_path = urlsplit(configured.auth.companion_url).path or "/auth/session"
         secret = secrets.token_urlsafe(32)
         self.say("Session secret: a random one for this run (set ATOLL_SESSION_SECRET in production)")
         try:
@@ -219,7 +220,7 @@ class DevServer:
     # ------------------------------------------------------------ rebuilds
 
     def _report_failure(self, exc: BuildFailed) -> None:
-        self.say(str(exc) + f"\nBuild failed: {len(exc.errors)} error(s); still serving the last good build.")
+        self.say(str(exc) + f"\nBuild failed: {errors_count(len(exc.errors))}; still serving the last good build.")
         payload = [error_payload(e, self.site_root) for e in exc.errors]
         if self.loop is not None:
             self.loop.add_callback(self.state.failed, payload)
@@ -237,6 +238,9 @@ class DevServer:
         except Exception as exc:  # noqa: BLE001 - a bug must not take the author's server down
             self.say(f"atoll serve: internal error during rebuild ({type(exc).__name__}: {exc}); "
                      "still serving the last good build")
+        finally:
+            for note in self.builder.take_notes():
+                self.say(f"note: {note}")
         return None
 
     def _rebuild_in_thread(self, changes: Changes) -> None:
