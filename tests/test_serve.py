@@ -94,6 +94,7 @@ def test_build_error_keeps_last_good_build_and_recovers(tmp_path: Path) -> None:
     with dev_server(site) as server:
         (site / "content/index.md").write_text("---\ntitle: Home\ndate: tomorrow\n---\nBroken.\n")
         wait_for(lambda: "content/index.md:3: front matter: 'date' must be a date" in server.log_text.getvalue())
+        wait_for(lambda: bool(server.state.errors))  # handed to the event loop after the terminal line
         assert server.state.errors[0]["location"] == "content/index.md:3"
         assert [line["number"] for line in server.state.errors[0]["excerpt"]] == [1, 2, 3, 4, 5]
         assert b"Hello home." in get(server.origin + "/")[2]  # still the last good build
