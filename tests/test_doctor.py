@@ -79,6 +79,17 @@ def test_wrong_sign_out_url(tmp_path: Path, secret: None) -> None:
     assert f"does not accept the sign-out URL {SITE_ORIGIN}/" in result.failed()["sign-out"][0]
 
 
+def test_atoll_serves_urls_are_warnings_unless_asked_for(tmp_path: Path, secret: None) -> None:
+    """A site deployed elsewhere: its production URLs must work, atoll serve's (127.0.0.1:4321) may not."""
+    with dev_provider() as idp:
+        result = doctor(tmp_path, site_yaml(idp.url, base_url="https://www.example.com/"))
+    failed = result.failed()
+    assert set(failed) == {"cors", "callback", "sign-out"}, result.text
+    assert all("https://www.example.com" in issue for issues in failed.values() for issue in issues)
+    serve = [f for f in result.findings if f["origin"] == SITE_ORIGIN]
+    assert {f["check"]: f["status"] for f in serve} == {"cors": "ok", "callback": "ok", "sign-out": "ok"}
+
+
 def test_dev_origins_are_checked_when_asked(tmp_path: Path, secret: None) -> None:
     with dev_provider() as idp:
         text = site_yaml(idp.settings.issuer)
@@ -197,3 +208,19 @@ def test_deployed_site_without_its_companion(tmp_path: Path, secret: None) -> No
     assert result.code == 1
     assert list(result.failed()) == ["companion"], result.text
     assert "answered HTTP 404, not JSON: the companion is not there" in result.failed()["companion"][0]
+
+
+def test_a_provider_that_only_knows_production_passes_with_warnings(tmp_path: Path, secret: None) -> None:
+    prod = "https://www.example.com"
+    with dev_provider(redirect_uris=(f"{prod}/callback/",), logout_uris=(f"{prod}/",), allowed_origins=(prod,)) as idp:
+        text = site_yaml(idp.url, base_url=f"{prod}/")
+        lenient = doctor(tmp_path, text)
+        strict = doctor(tmp_path, text, "--dev-origin", SITE_ORIGIN)
+    assert lenient.code == 0, lenient.text
+    warned = {f["check"] for f in lenient.findings if f["status"] == "warn" and f["origin"] == SITE_ORIGIN}
+    assert warned == {"cors", "callback", "sign-out"}
+    (callback,) = [f for f in lenient.findings if f["check"] == "callback" and f["origin"] == SITE_ORIGIN]
+    assert callback["message"] == ("for atoll serve: the provider does not accept the callback URL "
+                                   f"{SITE_ORIGIN}/callback/ (redirect_mismatch)")
+    assert callback["fix"].endswith("needed only to sign in through this provider from `atoll serve`")
+    assert strict.code == 1 and set(strict.failed()) == {"cors", "callback", "sign-out"}

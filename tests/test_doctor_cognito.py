@@ -61,8 +61,14 @@ def test_a_client_made_by_setup_passes_the_app_client_checks(aws: Any, moto_url:
     report = diagnose(config, DoctorOptions(), environ=secret, http=via(moto_url))
     checks = by_check(report)
     assert checks["issuer"] == [("ok", f"the provider's issuer is auth.authority, {authority(REGION, pool_id)}")]
-    assert checks["callback"] == [("ok", f"app client {client_id} allows the callback URL {SITE}callback/")]
-    assert checks["sign-out"] == [("ok", f"app client {client_id} allows the sign-out URL {SITE}")]
+    # atoll serve's URLs (on localhost, for Cognito) are checked too, as warnings unless --dev asks for them.
+    assert checks["callback"] == [
+        ("ok", f"app client {client_id} allows the callback URL {SITE}callback/"),
+        ("warn", f"for atoll serve: app client {client_id} does not allow the callback URL "
+                 "http://localhost:4321/callback/ (Cognito answers redirect_mismatch)")]
+    assert checks["sign-out"] == [("ok", f"app client {client_id} allows the sign-out URL {SITE}"),
+                                  ("warn", f"for atoll serve: app client {client_id} does not allow the sign-out "
+                                           "URL http://localhost:4321/ (Cognito answers redirect_mismatch)")]
     assert [s for s, _ in checks["app-client"]] == ["ok"] and [s for s, _ in checks["domain"]] == ["ok"]
     assert checks["cookie"][0][0] == "ok"
     # moto's discovery document has no authorization or token endpoint, unlike Cognito's:

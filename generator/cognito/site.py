@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from atoll.authurls import OriginUrls, site_urls
 from atoll.cognito.aws import Cognito, CognitoError, pool_of_authority, region_of_pool
@@ -45,10 +46,10 @@ def require_pool(choice: PoolChoice) -> str:
 def check_origins(urls: tuple[OriginUrls, ...]) -> None:
     """Cognito accepts http callback URLs on localhost only: refuse before asking AWS."""
     for url in urls:
-        if url.origin.startswith("http://") and url.origin.split("://", 1)[1].split(":")[0] != "localhost":
-            host = url.origin.split("://", 1)[1]
+        parts = urlsplit(url.origin)
+        if parts.scheme == "http" and parts.hostname != "localhost":
             where = "--dev-origin" if url.dev else "site.yaml's base_url"
-            more = " (127.0.0.1 is not localhost to Cognito)" if is_loopback_host(host.rsplit(":", 1)[0]) else ""
+            more = f" ({parts.hostname} is not localhost to Cognito)" if is_loopback_host(parts.hostname) else ""
             raise CognitoError(f"{where} is {url.origin}, and Cognito accepts plain-http URLs only on "
                                f"localhost{more}: set base_url to the https address the site is served from, "
                                "and add --dev for `atoll serve --host localhost`")

@@ -6,7 +6,7 @@ from atoll.authurls import OriginUrls
 from atoll.cognito import plan
 from atoll.cognito.aws import Cognito, CognitoError, NotFoundError, domain_url
 from atoll.config import AuthConfig
-from atoll.doctor.report import Finding, fail, ok
+from atoll.doctor.report import Finding, about, fail, ok
 
 SETUP_FIX = "run `atoll cognito setup{dev}` (it adds what is missing), or add it under the app client's login pages"
 
@@ -34,11 +34,12 @@ def app_client(aws: Cognito, pool_id: str, auth: AuthConfig, urls: tuple[OriginU
         for u in urls:
             url = getattr(u, attr)
             if url in registered:
-                findings.append(ok(check, f"app client {auth.client_id} allows the {what} URL {url}"))
+                found = ok(check, f"app client {auth.client_id} allows the {what} URL {url}")
             else:
-                findings.append(fail(check, f"app client {auth.client_id} does not allow the {what} URL {url}"
-                                            f"{_near(url, registered)} (Cognito answers redirect_mismatch)",
-                                     SETUP_FIX.format(dev=dev)))
+                found = fail(check, f"app client {auth.client_id} does not allow the {what} URL {url}"
+                                    f"{_near(url, registered)} (Cognito answers redirect_mismatch)",
+                             SETUP_FIX.format(dev=dev))
+            findings.append(about(u.origin, found))
     need = plan.needs(urls, auth.scope)
     others = [p for p in plan.client_problems(client, need) if "URL" not in p]
     if others:

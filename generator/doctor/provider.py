@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from atoll.authurls import OriginUrls
 from atoll.companion.trust import IssuerMismatch, check_issuer, describe, parse_key_set
 from atoll.doctor.probe import Answer, Http, ProbeError
-from atoll.doctor.report import Finding, fail, ok, warn
+from atoll.doctor.report import Finding, about, fail, ok, warn
 
 AUTHORITY_FIX = ("set auth.authority to your provider's issuer URL; for Cognito that is "
                  "https://cognito-idp.<region>.amazonaws.com/<user pool id>, with the pool's own region")
@@ -74,32 +74,30 @@ def _allows(answer: Answer, origin: str) -> bool:
 def cors(doc: dict[str, Any], authority: str, client_id: str, urls: tuple[OriginUrls, ...],
          http: Http) -> list[Finding]:
     """The browser fetches discovery and posts to the token endpoint from the site's page: both need CORS."""
-    findings = []
-    for u in urls:
-        lacking = []
-        try:
-            if not _allows(http("GET", discovery_url(authority), headers={"Origin": u.origin}), u.origin):
-                lacking.append("the discovery document")
-            form = {"grant_type": "authorization_code", "code": "atoll-doctor-probe", "client_id": client_id,
-                    "redirect_uri": u.callback, "code_verifier": "atoll-doctor-probe-" + "v" * 30}
-            answer = http("POST", doc["token_endpoint"], body=urlencode(form).encode(),
-                          headers={"Origin": u.origin, "Accept": "application/json",
-                                   "Content-Type": "application/x-www-form-urlencoded"})
-            if not _allows(answer, u.origin):
-                lacking.append(f"the token endpoint ({doc['token_endpoint']})")
-        except ProbeError as exc:
-            findings.append(fail("cors", f"cannot check CORS for {u.origin}: {exc}",
-                                 "make sure this machine reaches the provider"))
-            continue
-        if lacking:
-            verb = "send" if len(lacking) > 1 else "sends"
-            findings.append(fail("cors", f"{' and '.join(lacking)} {verb} no Access-Control-Allow-Origin for "
-                                         f"{u.origin}, so the browser cannot complete the sign-in",
-                                 f"allow the web origin {u.origin} for the app client at the provider "
-                                 "(or stop the proxy in front of it from dropping CORS headers)"))
-        else:
-            findings.append(ok("cors", f"discovery and the token endpoint answer CORS for {u.origin}"))
-    return findings
+    return [about(u.origin, _cors(doc, authority, client_id, u, http)) for u in urls]
+
+
+def _cors(doc: dict[str, Any], authority: str, client_id: str, u: OriginUrls, http: Http) -> Finding:
+    lacking = []
+    try:
+        if not _allows(http("GET", discovery_url(authority), headers={"Origin": u.origin}), u.origin):
+            lacking.append("the discovery document")
+        form = {"grant_type": "authorization_code", "code": "atoll-doctor-probe", "client_id": client_id,
+                "redirect_uri": u.callback, "code_verifier": "atoll-doctor-probe-" + "v" * 30}
+        answer = http("POST", doc["token_endpoint"], body=urlencode(form).encode(),
+                      headers={"Origin": u.origin, "Accept": "application/json",
+                               "Content-Type": "application/x-www-form-urlencoded"})
+        if not _allows(answer, u.origin):
+            lacking.append(f"the token endpoint ({doc['token_endpoint']})")
+    except ProbeError as exc:
+        return fail("cors", f"cannot check CORS for {u.origin}: {exc}", "make sure this machine reaches the provider")
+    if lacking:
+        verb = "send" if len(lacking) > 1 else "sends"
+        return fail("cors", f"{' and '.join(lacking)} {verb} no Access-Control-Allow-Origin for "
+                            f"{u.origin}, so the browser cannot complete the sign-in",
+                    f"allow the web origin {u.origin} for the app client at the provider "
+                    "(or stop the proxy in front of it from dropping CORS headers)")
+    return ok("cors", f"discovery and the token endpoint answer CORS for {u.origin}")
 
 
 def is_signing_candidate(jwk: Any) -> bool:

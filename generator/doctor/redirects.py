@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 from atoll.authurls import OriginUrls
 from atoll.config import AuthConfig
 from atoll.doctor.probe import Answer, Http, ProbeError
-from atoll.doctor.report import Finding, fail, ok, warn
+from atoll.doctor.report import Finding, about, fail, ok, warn
 
 ERROR_CODE = re.compile(r"\b(redirect_mismatch|invalid_redirect_uri|invalid_client|unauthorized_client|"
                         r"invalid_scope|invalid_request|unsupported_response_type|access_denied|"
@@ -78,26 +78,25 @@ def _ask(http: Http, endpoint: str, params: dict[str, str], check: str, url: str
 
 
 def callbacks(doc: dict[str, Any], auth: AuthConfig, urls: tuple[OriginUrls, ...], http: Http) -> list[Finding]:
-    findings = []
-    for u in urls:
-        params = {"response_type": "code", "client_id": auth.client_id, "redirect_uri": u.callback,
-                  "scope": auth.scope, "state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16),
-                  "code_challenge": _challenge(), "code_challenge_method": "S256"}
-        answer = _ask(http, str(doc["authorization_endpoint"]), params, "callback", u.callback)
-        if isinstance(answer, Finding):
-            findings.append(answer)
-            continue
-        v = verdict(answer, u.callback)
-        if v.accepted and v.error is None:
-            findings.append(ok("callback", f"the provider accepts the callback URL {u.callback}"))
-        elif v.accepted:
-            findings.append(fail("callback", f"the provider accepts {u.callback} but refuses the sign-in: {v.error}",
-                                 FIX_HINT.get(v.error or "", "allow what the error names for the app client")))
-        else:
-            findings.append(fail("callback", f"the provider does not accept the callback URL {u.callback} ({v.error})",
-                                 f"add {u.callback} to the app client's allowed redirect (callback) URLs, "
-                                 "exactly, trailing slash included" + _dev_hint(u)))
-    return findings
+    return [about(u.origin, _callback(doc, auth, u, http)) for u in urls]
+
+
+def _callback(doc: dict[str, Any], auth: AuthConfig, u: OriginUrls, http: Http) -> Finding:
+    params = {"response_type": "code", "client_id": auth.client_id, "redirect_uri": u.callback,
+              "scope": auth.scope, "state": secrets.token_urlsafe(16), "nonce": secrets.token_urlsafe(16),
+              "code_challenge": _challenge(), "code_challenge_method": "S256"}
+    answer = _ask(http, str(doc["authorization_endpoint"]), params, "callback", u.callback)
+    if isinstance(answer, Finding):
+        return answer
+    v = verdict(answer, u.callback)
+    if v.accepted and v.error is None:
+        return ok("callback", f"the provider accepts the callback URL {u.callback}")
+    if v.accepted:
+        return fail("callback", f"the provider accepts {u.callback} but refuses the sign-in: {v.error}",
+                    FIX_HINT.get(v.error or "", "allow what the error names for the app client"))
+    return fail("callback", f"the provider does not accept the callback URL {u.callback} ({v.error})",
+                f"add {u.callback} to the app client's allowed redirect (callback) URLs, "
+                "exactly, trailing slash included" + _dev_hint(u))
 
 
 def sign_outs(doc: dict[str, Any], auth: AuthConfig, urls: tuple[OriginUrls, ...], http: Http) -> list[Finding]:
@@ -108,20 +107,19 @@ def sign_outs(doc: dict[str, Any], auth: AuthConfig, urls: tuple[OriginUrls, ...
     else:
         return [warn("sign-out", "the provider has no end_session_endpoint: signing out ends the site's session "
                                  "but not the reader's session at the provider")]
-    findings = []
-    for u in urls:
-        answer = _ask(http, endpoint, {"client_id": auth.client_id, name: u.sign_out}, "sign-out", u.sign_out)
-        if isinstance(answer, Finding):
-            findings.append(answer)
-            continue
-        v = verdict(answer, u.sign_out)
-        if v.accepted:
-            findings.append(ok("sign-out", f"the provider accepts the sign-out URL {u.sign_out}"))
-        else:
-            findings.append(fail("sign-out", f"the provider does not accept the sign-out URL {u.sign_out} ({v.error})",
-                                 f"add {u.sign_out} to the app client's allowed sign-out (post-logout) URLs"
-                                 + _dev_hint(u)))
-    return findings
+    return [about(u.origin, _sign_out(endpoint, {"client_id": auth.client_id, name: u.sign_out}, u, http))
+            for u in urls]
+
+
+def _sign_out(endpoint: str, params: dict[str, str], u: OriginUrls, http: Http) -> Finding:
+    answer = _ask(http, endpoint, params, "sign-out", u.sign_out)
+    if isinstance(answer, Finding):
+        return answer
+    if verdict(answer, u.sign_out).accepted:
+        return ok("sign-out", f"the provider accepts the sign-out URL {u.sign_out}")
+    return fail("sign-out", f"the provider does not accept the sign-out URL {u.sign_out} "
+                            f"({verdict(answer, u.sign_out).error})",
+                f"add {u.sign_out} to the app client's allowed sign-out (post-logout) URLs" + _dev_hint(u))
 
 
 def _dev_hint(u: OriginUrls) -> str:

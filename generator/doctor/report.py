@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import textwrap
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Literal
 
 Status = Literal["ok", "warn", "fail"]
@@ -21,6 +21,12 @@ class Finding:
     status: Status
     message: str
     fix: str | None = None
+    # The site origin a per-origin check was about (production or development), else None.
+    origin: str | None = None
+
+
+def about(origin: str, finding: Finding) -> Finding:
+    return replace(finding, origin=origin)
 
 
 def ok(check: str, message: str) -> Finding:

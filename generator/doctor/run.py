@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from atoll.authurls import site_urls
+from atoll.authurls import DEV_ORIGIN, origin_of, site_urls
 from atoll.cognito.aws import Cognito, CognitoError, pool_of_authority, region_of_pool
-from atoll.config import SiteConfig
+from atoll.config import DEV_SERVER_URL, SiteConfig
 from atoll.doctor import appclient, companion, deployed, provider, redirects
 from atoll.doctor.probe import Http, probe
 from atoll.doctor.report import Finding, Report, fail, warn
@@ -34,7 +34,12 @@ def diagnose(site: SiteConfig, options: DoctorOptions, *, environ: Mapping[str, 
     if auth is None:
         return Report(site.base_url, None, (fail("site", "site.yaml has no auth: block, so readers cannot sign in",
                                                  "add an auth: block (see Sign-in), or " + SETUP_FIX),))
-    urls = site_urls(site, options.dev_origins)
+    pool_id = pool_of_authority(auth.authority)
+    # `atoll serve`'s URLs are checked too; unless asked for (--dev, --dev-origin), only as warnings,
+    # since a site may well sign in through the dev identity provider while it is written.
+    strict = bool(options.dev_origins)
+    serve = DEV_ORIGIN if pool_id is not None else origin_of(DEV_SERVER_URL)  # Cognito: http on localhost only
+    urls = site_urls(site, options.dev_origins or (serve,))
     findings: list[Finding] = []
     authority = auth.authority
     if authority is None:
@@ -44,7 +49,6 @@ def diagnose(site: SiteConfig, options: DoctorOptions, *, environ: Mapping[str, 
         return Report(site.base_url, None, tuple(findings))
     found, doc = provider.discovery(authority, http)
     findings.append(found)
-    pool_id = pool_of_authority(authority)
     if doc is not None:
         findings.append(provider.issuer(authority, doc))
     if doc is not None and found.status == "ok":
@@ -73,4 +77,12 @@ def diagnose(site: SiteConfig, options: DoctorOptions, *, environ: Mapping[str, 
                                                         isinstance(doc.get("token_endpoint"), str) else []))
         findings += deployed.csp(options.url, reached, http)
         findings.append(deployed.companion(site, options.url, http))
+    if not strict:
+        dev = {u.origin for u in urls if u.dev}
+        findings = [_for_serve(f) if f.origin in dev and f.status == "fail" else f for f in findings]
     return Report(site.base_url, authority, tuple(findings))
+
+
+def _for_serve(finding: Finding) -> Finding:
+    return replace(finding, status="warn", message=f"for atoll serve: {finding.message}",
+                   fix=f"{finding.fix}; needed only to sign in through this provider from `atoll serve`")
