@@ -1,7 +1,13 @@
-"""The shared benchmark corpus as an Atoll site (used by the bench scripts)."""
+"""The shared benchmark corpus as an Atoll site (used by the bench scripts).
+
+The corpus generator is the shared one (``make_corpus.py``), found in
+``$ATOLL_BENCH_SHARED`` (default: ``shared/bench/`` beside the checkout, or beside
+the folder of worktrees the checkout is in).
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -9,7 +15,18 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS_TOOL = REPO.parent / "shared" / "bench" / "make_corpus.py"
+
+def _shared_bench() -> Path:
+    if os.environ.get("ATOLL_BENCH_SHARED"):
+        return Path(os.environ["ATOLL_BENCH_SHARED"])
+    for up in (REPO.parent, REPO.parent.parent):
+        if (up / "shared" / "bench" / "make_corpus.py").is_file():
+            return up / "shared" / "bench"
+    return REPO.parent / "shared" / "bench"
+
+
+SHARED_BENCH = _shared_bench()
+CORPUS_TOOL = SHARED_BENCH / "make_corpus.py"
 
 
 def make_site(n: int, name: str = "atoll-bench-site") -> Path:
