@@ -26,6 +26,9 @@ CASES = [
     "<div markdown=\"1\">*inside* [html](block)</div>",
     "\\* \\_ \\[ \\] \\! \\< \\& backslash escapes",
     "trailing backslash \\\nand ** unbalanced * markers _ everywhere __",
+    "[undefined][ref] [also undefined] ![img ref][none] with no definitions at all",
+    "[text] (space before the parenthesis) [a [nested](x) b](y) [](empty) []() ![](i.png)",
+    "bracket]( alone and [open only and ](",
 ]
 
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
-from atoll.build import fastinline
+from atoll.build import fastinline, gates
 from atoll.build.content import Page
 from atoll.build.highlight import FencedCodeExtension
 from atoll.config import with_base
@@ -51,6 +51,8 @@ class Rendered:
 def md_link_target(href: str, page_rel: str) -> tuple[str, str] | None:
     """``(content-relative source, fragment)`` that a relative ``.md`` link names, or None
     when ``href`` is not such a link (external, another kind of file, an anchor)."""
+    if ".md" not in href:  # the common case, decided without parsing the URL
+        return None
     parts = urlsplit(href)
     if parts.scheme or parts.netloc or not parts.path.endswith(".md"):
         return None
@@ -99,6 +101,7 @@ class MarkupRenderer:
             output_format="html",
         )
         fastinline.install(self.md)
+        gates.install(self.md)
 
     def render(self, page: Page, table: LinkTable) -> Rendered:
         links = _PageLinks(self.md, page.rel, table)
