@@ -67,6 +67,8 @@ class AuthConfig:
     browser_tokens: bool = False
     # Expected `aud` of JWT access tokens from non-Cognito providers.
     audience: str | None = None
+    # The claim that lists the reader's groups; None: cognito:groups on Cognito, else groups.
+    groups_claim: str | None = None
     dev_users: tuple[DevUser, ...] = DEFAULT_DEV_USERS
     # Sections for signed-in readers only (front matter `auth:` protects single pages).
     protect: tuple[ProtectRule, ...] = ()
@@ -265,6 +267,11 @@ def _parse_auth(data: Any, path: str, errors: ErrorList, line: int) -> AuthConfi
     scope = c.text("scope", defaults.scope)
     if "openid" not in scope.split():
         c.fail("scope", f"'scope' must include 'openid', got {scope!r}")
+    groups_claim = c.text("groups_claim")
+    if groups_claim is not None and (not groups_claim.strip() or groups_claim != groups_claim.strip()):
+        c.fail("groups_claim", f"'groups_claim' must be a claim name such as groups, cognito:groups or roles, "
+                               f"got {groups_claim!r}")
+        groups_claim = None
     users = _parse_dev_users(data.get("dev_users"), c) if "dev_users" in data else DEFAULT_DEV_USERS
     protect = _parse_protect(data["protect"], c) if data.get("protect") is not None else ()
     return AuthConfig(
@@ -275,6 +282,7 @@ def _parse_auth(data: Any, path: str, errors: ErrorList, line: int) -> AuthConfi
         cognito_domain=cognito_domain,
         browser_tokens=c.get("browser_tokens", bool, False, "true or false"),
         audience=c.text("audience"),
+        groups_claim=groups_claim,
         dev_users=users,
         protect=protect,
         list_protected=c.get("list_protected", bool, True, "true or false"),

@@ -4,6 +4,7 @@
 // protection: the static HTML is public.
 
 import { UserManager } from "./oidc.js";
+import { displayName, groupsOf } from "./profile.js";
 
 const configElement = document.getElementById("atoll-auth-config");
 if (configElement) start(new UserManager(JSON.parse(configElement.textContent)));
@@ -37,14 +38,14 @@ function show(user) {
   for (const element of document.querySelectorAll("[data-atoll-user]")) {
     element.textContent = user ? claimText(profile, element.dataset.atollUser || "name") : "";
   }
-  const groups = [].concat(profile["cognito:groups"] ?? profile.groups ?? []);
+  const groups = groupsOf(profile);
   for (const element of document.querySelectorAll("[data-atoll-group]")) {
     element.toggleAttribute("data-atoll-member", groups.includes(element.dataset.atollGroup));
   }
 }
 
 function claimText(profile, claim) {
-  const value = claim === "name" ? profile.name || profile["cognito:username"] || profile.username || profile.email : profile[claim];
+  const value = claim === "name" ? displayName(profile) : profile[claim];
   if (Array.isArray(value)) return value.join(", ");
   return typeof value === "string" || typeof value === "number" ? String(value) : "";
 }

@@ -25,6 +25,7 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,12 +59,15 @@ class DevUser:
     username: str
     password: str
     name: str
+    email: str | None = None  # None: <username>@example.com
 
 
 READER = DevUser("reader", "atoll-dev", "Dev Reader")
 WRITER = DevUser("writer", "writer-pw", "Second Writer")
 MALLORY = DevUser("mallory", "mallory-pw", HTML_NAME)
-DEV_USERS = (READER, WRITER, MALLORY)
+# A Cognito pool that signs in by email: the username is a UUID, the name is empty.
+UUID_USER = DevUser("3be8456b-1c2d-4e5f-8a9b-0c1d2e3f4a5b", "uuid-pw", "", "ada@example.com")
+DEV_USERS = (READER, WRITER, MALLORY, UUID_USER)
 
 PAGES = {
     "content/index.md": """
@@ -91,6 +95,13 @@ PAGES = {
 
         <div data-atoll-todos></div>
         """,
+    "content/members.md": """
+        ---
+        title: Members
+        ---
+        <p data-atoll-group="readers" id="for-readers">For readers.</p>
+        <p data-atoll-group="admins" id="for-admins">For admins.</p>
+        """,
 }
 
 
@@ -103,6 +114,8 @@ def write_site(root: Path, *, authority: str | None = None, client_id: str = SIT
         auth.append(f"authority: {authority}")
     auth.append("dev_users:")
     auth += [f"  - {json.dumps({'username': u.username, 'password': u.password, 'name': u.name})}"
+             if u.email is None else
+             f"  - {json.dumps({'username': u.username, 'password': u.password, 'name': u.name, 'email': u.email})}"
              for u in DEV_USERS]
     site_yaml = "title: E2E site\nauth:\n" + "".join(f"  {line}\n" for line in auth) + (
         "companion:\n  api: atoll.todos:create_app\n  database: .atoll/todos.sqlite3\n")
@@ -235,24 +248,27 @@ class Peer:
         return [line for line in self.process.log_tail(1 << 20).splitlines() if line[:4] in ("GET ", "POST")]
 
 
-def start_peer(site_origin: str, log_dir: Path, *, token_ttl: int = 3600) -> Peer:
+def start_peer(site_origin: str, log_dir: Path, *, token_ttl: int = 3600, options: Sequence[str] = ()) -> Peer:
+    """``options``: the peer script's behaviour flags, e.g. ``--no-kid``, ``--groups-at-userinfo``."""
     node = require_peer()
     port = free_port()
     argv = [node, str(PEER_SCRIPT), "--port", str(port), "--site", site_origin,
-            "--client-id", PEER_CLIENT_ID, "--token-ttl", str(token_ttl)]
+            "--client-id", PEER_CLIENT_ID, "--token-ttl", str(token_ttl), *options]
     process = start_process(f"oidc-provider on port {port}", argv, log_dir / f"peer-{port}.log", cwd=PEERS)
     issuer = f"http://127.0.0.1:{port}"
     process.wait_until_ready(f"{issuer}/.well-known/openid-configuration")
     return Peer(issuer, PEER_CLIENT_ID, process)
 
 
-def serve_with_peer(root: Path, *, token_ttl: int = 3600, browser_tokens: bool = False) -> tuple[Peer, AtollSite]:
-    """node-oidc-provider, then ``atoll serve`` with ``auth.authority`` set to it (no dev provider)."""
+def serve_with_peer(root: Path, *, token_ttl: int = 3600, browser_tokens: bool = False,
+                    peer_options: Sequence[str] = (), authority_suffix: str = "") -> tuple[Peer, AtollSite]:
+    """node-oidc-provider, then ``atoll serve`` with ``auth.authority`` set to it (no dev provider);
+    ``authority_suffix`` is appended to the issuer as site.yaml writes it (e.g. a trailing "/")."""
     port = free_port()
     root.mkdir(parents=True, exist_ok=True)
-    peer = start_peer(f"http://127.0.0.1:{port}", root.parent, token_ttl=token_ttl)
+    peer = start_peer(f"http://127.0.0.1:{port}", root.parent, token_ttl=token_ttl, options=peer_options)
     try:
-        write_site(root, authority=peer.issuer, client_id=peer.client_id, post_login_path="/",
+        write_site(root, authority=peer.issuer + authority_suffix, client_id=peer.client_id, post_login_path="/",
                    browser_tokens=browser_tokens)
         return peer, serve_site(root, port=port, dev_idp=False)
     except BaseException:

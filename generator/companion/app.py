@@ -42,7 +42,7 @@ class CompanionApp:
                                  min_interval=settings.min_refetch_interval, max_age=settings.cache_max_age,
                                  require_kid=settings.cognito)
         rules = Rules(issuer=settings.issuer, client_id=settings.client_id, audience=settings.audience,
-                      cognito=settings.cognito, leeway=settings.leeway)
+                      cognito=settings.cognito, leeway=settings.leeway, groups_claim=settings.groups_claim_name)
         cookies = SessionCookie(settings.secret, secure=settings.secure, clock=clock)
         self._session = guarded(lambda environ: session_endpoint(environ, settings, self.provider, rules, cookies))
         # shielded twice on purpose: the outer layer also covers the middleware itself.
@@ -126,7 +126,7 @@ def start_session(body: dict[str, Any], provider: Provider, rules: Rules, cookie
     except ProviderUnavailable as exc:
         logger.warning("session refused, provider unavailable: %s", exc)
         raise HttpError(503, "provider_unavailable", "the identity provider cannot be reached; try again") from None
-    user = public_user(identity)
+    user = public_user(identity, rules)
     try:
         cookie = cookies.set_header(user)
     except SessionTooLarge as exc:

@@ -33,6 +33,8 @@ class CompanionSettings:
     # Expected `aud` of JWT access tokens from non-Cognito providers. Unset,
     # such access tokens are confirmed at the provider's userinfo endpoint.
     audience: str | None = None
+    # The claim that lists the reader's groups (auth.groups_claim); None: cognito:groups on Cognito, else groups.
+    groups_claim: str | None = None
     session_path: str = "/auth/session"
     # The build's protected output: the companion serves it by its manifest, and answers
     # `GET <folder of session_path>/check` for reverse proxies. None: no protected pages.
@@ -62,6 +64,10 @@ class CompanionSettings:
         return self.session_path.rsplit("/", 1)[0] + "/check"
 
     @property
+    def groups_claim_name(self) -> str:
+        return self.groups_claim or ("cognito:groups" if self.cognito else "groups")
+
+    @property
     def secure(self) -> bool:
         return self.origin.startswith("https://")
 
@@ -79,7 +85,8 @@ def settings_from_site(site: SiteConfig, *, secret: str, origin: str | None = No
     session_path = urlsplit(auth.companion_url).path or "/auth/session"
     return CompanionSettings(
         issuer=auth.authority, client_id=auth.client_id, origin=origin or site.origin, secret=secret,
-        cognito=auth.is_cognito, audience=auth.audience, session_path=session_path,
+        cognito=auth.is_cognito, audience=auth.audience, groups_claim=auth.groups_claim,
+        session_path=session_path,
         protected=(protected or site.protected_out((site.root / site.output).resolve())).resolve())
 
 

@@ -6,14 +6,19 @@ registered claims; this module only chooses what to require.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
 
-from atoll.companion.provider import Provider
+from atoll.companion import profile
+from atoll.companion.profile import lacks_profile
+from atoll.companion.provider import Provider, ProviderUnavailable
 from atoll.companion.trust import UnknownKey
+
+logger = logging.getLogger("atoll.companion")
 
 ALGORITHMS = ["RS256"]
 # A compact JWS: base64url parts and dots (RFC 7515, section 7.1).
@@ -35,6 +40,8 @@ class Rules:
     audience: str | None
     cognito: bool
     leeway: int
+    # The claim that lists the reader's groups: cognito:groups, groups, roles...
+    groups_claim: str = "groups"
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,8 @@ def verify_tokens(id_token: str, access_token: str, provider: Provider, rules: R
     (Cognito, or a configured ``auth.audience``). Otherwise, and for opaque
     access tokens, the session rests on the verified ID token and the access
     token is confirmed at the provider's userinfo endpoint (same ``sub``).
+    Either way, when the tokens lack a claim the site shows (name, email, the
+    groups claim), userinfo is asked for it (OpenID Connect Core 5.4).
     """
     id_claims = verify_id_token(id_token, provider, rules)
     expiry = [int(id_claims["exp"])]
@@ -142,35 +151,37 @@ def verify_tokens(id_token: str, access_token: str, provider: Provider, rules: R
     if rules.cognito or (rules.audience is not None and looks_like_jwt(access_token)):
         access_claims = verify_access_token(access_token, provider, rules)
         expiry.append(int(access_claims["exp"]))
-        other_sub = access_claims["sub"]
+        if access_claims["sub"] != id_claims["sub"]:
+            raise TokenRejected("the ID token and the access token name different subjects")
+        groups_claim = None if rules.cognito else rules.groups_claim  # Cognito releases groups in tokens only
+        info = optional_userinfo(access_token, provider) \
+            if lacks_profile([id_claims, access_claims], groups_claim) else None
     else:
         info = provider.userinfo(access_token)
         if info is None:
             raise TokenRejected("the provider's userinfo endpoint did not accept the access token")
+    if info is not None:
+        # Core 5.3.2: userinfo whose sub is not the ID token's must not be used.
+        if info.get("sub") != id_claims["sub"]:
+            raise TokenRejected("the ID token and the provider's userinfo name different subjects")
         userinfo = info
-        other_sub = info.get("sub")
-    if other_sub != id_claims["sub"]:
-        raise TokenRejected("the ID token and the access token name different subjects")
     return Identity(id_claims=id_claims, access_claims=access_claims, userinfo=userinfo, expires_at=min(expiry))
 
 
-def _text(*values: Any) -> str | None:
-    for value in values:
-        if isinstance(value, str) and value:
-            return value[:256]
-    return None
+def optional_userinfo(access_token: str, provider: Provider) -> dict[str, Any] | None:
+    """Userinfo for claims the verified tokens lack; None (logged) when the provider will not say."""
+    try:
+        info = provider.userinfo(access_token)
+    except ProviderUnavailable as exc:
+        logger.warning("userinfo not reached, the profile has only the tokens' claims: %s", exc)
+        return None
+    if info is None:
+        logger.info("userinfo gave nothing for this access token, the profile has only the tokens' claims")
+    return info
 
 
-def public_user(identity: Identity) -> dict[str, Any]:
+def public_user(identity: Identity, rules: Rules) -> dict[str, Any]:
     """The claims a site needs, in the shape of ARCHITECTURE.md's user object."""
-    idc, acc, info = identity.id_claims, identity.access_claims, identity.userinfo
-    groups = idc.get("cognito:groups", acc.get("cognito:groups", idc.get("groups", [])))
-    return {
-        "sub": idc["sub"],
-        "username": _text(idc.get("cognito:username"), acc.get("username"), idc.get("preferred_username"),
-                          info.get("preferred_username"), info.get("username"), idc["sub"]),
-        "email": _text(idc.get("email"), info.get("email")),
-        "name": _text(idc.get("name"), info.get("name")),
-        "groups": [g for g in groups if isinstance(g, str)] if isinstance(groups, list) else [],
-        "expires_at": identity.expires_at,
-    }
+    return profile.public_user([identity.id_claims, identity.access_claims, identity.userinfo],
+                               sub=identity.id_claims["sub"], groups_claim=rules.groups_claim,
+                               expires_at=identity.expires_at)

@@ -2,7 +2,7 @@
 // OpenID Connect provider of Atoll's browser tests. Test use only.
 //
 //   node tests/peers/oidc_provider.mjs --port 4400 --site http://127.0.0.1:4321 \
-//        [--client-id atoll-peer] [--token-ttl 3600] [--key-bits 2048]
+//        [--client-id atoll-peer] [--token-ttl 3600] [--key-bits 2048] [--no-kid] [--groups-at-userinfo]
 //
 // (or PEER_PORT, PEER_SITE, PEER_CLIENT_ID, PEER_TOKEN_TTL, PEER_KEY_BITS in the
 // environment). --key-bits below 2048 makes the deliberately weak key that
@@ -14,8 +14,13 @@
 // consent page. A fresh RS256 key with a random `kid` every run, so no key
 // cache survives a restart by accident. Prints one line `ready <issuer>` on
 // stdout when it listens; logs each request on stderr.
+//
+// Standard behaviours other providers have, to test Atoll against:
+//   --no-kid              one signing key and no `kid`, in the JWKS and in ID token headers
+//                         (OpenID Connect Core 10.1 allows it when the set has one key)
+//   --groups-at-userinfo  a `groups` claim (scope profile) released at userinfo only (Core 5.4)
 
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { parseArgs } from "node:util";
 
 import Provider from "oidc-provider";
@@ -27,6 +32,8 @@ const { values: args } = parseArgs({
     "client-id": { type: "string", default: process.env.PEER_CLIENT_ID ?? "atoll-peer" },
     "token-ttl": { type: "string", default: process.env.PEER_TOKEN_TTL ?? "3600" },
     "key-bits": { type: "string", default: process.env.PEER_KEY_BITS ?? "2048" },
+    "no-kid": { type: "boolean", default: false },
+    "groups-at-userinfo": { type: "boolean", default: false },
   },
 });
 
@@ -47,8 +54,10 @@ const accounts = {
   async findAccount(ctx, sub) {
     return {
       accountId: sub,
-      async claims() {
-        return { sub, name: `Peer ${sub}`, preferred_username: sub, email: `${sub}@peer.example`, email_verified: true };
+      async claims(use) {
+        const claims = { sub, name: `Peer ${sub}`, preferred_username: sub, email: `${sub}@peer.example`, email_verified: true };
+        if (args["groups-at-userinfo"] && use === "userinfo") claims.groups = ["readers", "peers"];
+        return claims;
       },
     };
   },
@@ -77,15 +86,30 @@ const provider = new Provider(issuer, {
   claims: {
     openid: ["sub"],
     email: ["email", "email_verified"],
-    profile: ["name", "preferred_username"],
+    profile: ["name", "preferred_username", ...(args["groups-at-userinfo"] ? ["groups"] : [])],
   },
   clientBasedCORS: (ctx, origin) => origin === site,
   ttl: { AccessToken: ttl, IdToken: ttl },
   findAccount: accounts.findAccount,
 });
 
+/** The compact JWS `jwt` signed again by the same key, its header without `kid`. */
+function withoutKid(jwt) {
+  const [header, payload] = jwt.split(".");
+  const { kid, ...rest } = JSON.parse(Buffer.from(header, "base64url").toString());
+  const input = `${Buffer.from(JSON.stringify(rest)).toString("base64url")}.${payload}`;
+  return `${input}.${sign("RSA-SHA256", Buffer.from(input), privateKey).toString("base64url")}`;
+}
+
 provider.use(async (ctx, next) => {
   await next();
+  if (args["no-kid"] && ctx.body && typeof ctx.body === "object") {
+    if (ctx.path === "/jwks" && Array.isArray(ctx.body.keys)) {
+      ctx.body = { keys: ctx.body.keys.map(({ kid, ...key }) => key) };
+    } else if (ctx.path === "/token" && typeof ctx.body.id_token === "string") {
+      ctx.body = { ...ctx.body, id_token: withoutKid(ctx.body.id_token) };
+    }
+  }
   console.error(`${ctx.method} ${ctx.path} ${ctx.status}`);
 });
 
