@@ -74,8 +74,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--no-cache", action="store_true",
                    help="render everything, ignoring (and not updating) the build cache in .atoll/")
 
-    p = commands.add_parser("clean", help="delete the build cache and the output folder",
-                            description="Delete the site's build cache (.atoll/cache) and its output folder.")
+    p = commands.add_parser("clean", help="delete the build cache, the dev server's output and the output folder",
+                            description="Delete the site's build cache (.atoll/cache/), the dev server's output "
+                                        "(.atoll/serve/) and its output folder (dist/), each only if Atoll "
+                                        "wrote it.")
     p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
                    help="the site folder (default: the current folder)")
 
@@ -114,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
                         "folder, if it has a site.yaml)")
     p.add_argument("--host", default="127.0.0.1", help="loopback address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, metavar="PORT", help="port (default: 4322, or the next free one if it is busy)")
-    p.add_argument("--site-origin", default="http://127.0.0.1:4321",
+    p.add_argument("--site-origin", default="http://127.0.0.1:4321", metavar="URL",
                    help="origin of the site signing in (default: http://127.0.0.1:4321)")
 
     p = commands.add_parser("new", help="start a new site from the default theme",
