@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from atoll import chars, yamlmarks
 from atoll.errors import BuildFailed, ErrorList, SiteError
 from atoll.gate.rules import PatternError, check_pattern
+from atoll.theme import THEME_FOLDERS
 
 CONFIG_NAME = "site.yaml"
 DEV_IDP_PORT = 4322
@@ -118,6 +119,9 @@ class SiteConfig:
     params: dict[str, Any] = field(default_factory=dict)
     auth: AuthConfig | None = None
     companion: CompanionConfig = CompanionConfig()
+    # a folder whose layouts/, scripts/ and public/ fill in for names the site's own
+    # folders lack, before the default theme does
+    theme: Path | None = None
 
     @property
     def base_path(self) -> str:
@@ -370,6 +374,19 @@ def _parse_menu(value: Any, c: _Checker) -> tuple[MenuItem, ...]:
     return tuple(items)
 
 
+def _parse_theme(c: _Checker, root: Path) -> Path | None:
+    """``theme``: a folder, relative to the site's, holding layouts/, scripts/ or public/."""
+    name = c.text("theme")
+    if name is None:
+        return None
+    folder = (root / name).resolve()
+    if not any((folder / part).is_dir() for part in THEME_FOLDERS):
+        c.fail("theme", f"'theme' must be a folder holding layouts/, scripts/ or public/, got {name!r}",
+               "give its path relative to the folder of site.yaml")
+        return None
+    return folder
+
+
 def parse_config(text: str, root: Path) -> SiteConfig:
     """Parse and validate ``site.yaml`` text; raise :class:`BuildFailed` on mistakes."""
     errors = ErrorList()
@@ -385,7 +402,7 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         raise BuildFailed([SiteError("site.yaml must be a mapping of settings (key: value)", CONFIG_NAME, 1)])
     c = _Checker(data, CONFIG_NAME, errors, "")
     c.reject_unknown({"title", "base_url", "description", "author", "language", "output",
-                      "per_page", "menu", "params", "auth", "companion", "protected_output"})
+                      "per_page", "menu", "params", "auth", "companion", "protected_output", "theme"})
     for key in data:
         bad = chars.forbidden_in(data[key])
         if bad:
@@ -414,6 +431,7 @@ def parse_config(text: str, root: Path) -> SiteConfig:
             companion = CompanionConfig(api=api, database=cc.text("database"))
         else:
             c.fail("companion", "'companion' must be a mapping of settings")
+    theme = _parse_theme(c, root)
     config = SiteConfig(
         root=root,
         title=c.text("title", "", required=True),
@@ -428,6 +446,7 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         params=dict(c.get("params", dict, {}, "a mapping")),
         auth=auth,
         companion=companion,
+        theme=theme,
     )
     errors.raise_if_any()
     return config

@@ -1,13 +1,15 @@
 // Auth islands, on every page: <html data-atoll-auth="signed-in|signed-out">,
 // [data-atoll-signin] / [data-atoll-signout] controls, [data-atoll-user] (as
-// text only), [data-atoll-group] marks, the to-do island. Presentation, not
-// protection: the static HTML is public.
+// text only), [data-atoll-group] marks. Presentation, not protection: the
+// static HTML is public.
 
 import { UserManager } from "./oidc.js";
 import { displayName, groupsOf } from "./profile.js";
 
 const configElement = document.getElementById("atoll-auth-config");
-if (configElement) start(new UserManager(JSON.parse(configElement.textContent)));
+/** The page's UserManager, or null without an auth config; a site's own scripts import it. */
+export const manager = configElement ? new UserManager(JSON.parse(configElement.textContent)) : null;
+if (manager) start(manager);
 
 async function start(manager) {
   let expiryTimer;
@@ -27,9 +29,6 @@ async function start(manager) {
   // session once (but not on the callback page, which is making one).
   const onCallbackPage = location.pathname === manager.settings.redirect_path;
   render((await manager.getUser()) ?? (onCallbackPage ? null : await manager.loadSession({ once: true })));
-
-  const todos = document.querySelector("[data-atoll-todos]");
-  if (todos) (await import("./todos.js")).mountTodos(todos, manager);
 }
 
 function show(user) {

@@ -1,7 +1,8 @@
 """Real servers and fresh browsers for the end-to-end sign-in tests (``tests/test_e2e_*.py``).
 
-- :func:`write_site`: a small site with an ``auth:`` block, the example to-do
-  API and pages to sign in from (a deep docs page, ``/todos/``).
+- :func:`write_site`: a small site with an ``auth:`` block, the example site's
+  to-do app (a copy of ``example/``: API, layout, script) and pages to sign in
+  from (a deep docs page, ``/todos/``).
 - :func:`serve_site`: ``atoll serve`` as a subprocess on free ports, with the
   embedded dev identity provider unless the site names an ``authority``.
 - :func:`start_peer`: node-oidc-provider (``tests/peers/oidc_provider.mjs``),
@@ -90,10 +91,11 @@ PAGES = {
         ---
         title: To-dos
         auth: required
+        layout: todos
         ---
         Your own to-do list.
 
-        <div data-atoll-todos></div>
+        <div data-todos></div>
         """,
     "content/members.md": """
         ---
@@ -117,8 +119,10 @@ def write_site(root: Path, *, authority: str | None = None, client_id: str = SIT
              if u.email is None else
              f"  - {json.dumps({'username': u.username, 'password': u.password, 'name': u.name, 'email': u.email})}"
              for u in DEV_USERS]
-    site_yaml = "title: E2E site\nauth:\n" + "".join(f"  {line}\n" for line in auth) + (
-        "companion:\n  api: atoll.todos:create_app\n  database: .atoll/todos.sqlite3\n")
+    site_yaml = "title: E2E site\ntheme: example\nauth:\n" + "".join(f"  {line}\n" for line in auth) + (
+        "companion:\n  api: example.todos:create_app\n  database: .atoll/todos.sqlite3\n")
+    shutil.copytree(REPO / "example", root / "example", ignore=shutil.ignore_patterns("__pycache__"),
+                    dirs_exist_ok=True)
     for name, text in {"site.yaml": site_yaml, **PAGES}.items():
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,13 +32,31 @@ auth:
   client_id: abc
   authority: https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC
 companion:
-  api: atoll.todos:create_app
-  database: data/todos.sqlite3
+  api: site_api:create_app
+  database: data/notes.sqlite3
 """
+# The site's own API module, as a site folder would hold it.
+SITE_API = """
+def create_app(*, database):
+    def app(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [str(database).encode()]
+    return app
+"""
+
+
+@pytest.fixture(autouse=True)
+def _fresh_imports(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """load_api puts each site folder on sys.path and imports from it: undo both."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    yield
+    for name in ("site_api", "site_api_for_test"):
+        sys.modules.pop(name, None)
 
 
 def site(tmp_path: Path, text: str = SITE) -> SiteConfig:
     (tmp_path / "site.yaml").write_text(text)
+    (tmp_path / "site_api.py").write_text(SITE_API)
     return parse_config(text, tmp_path)
 
 
@@ -77,22 +96,19 @@ def test_load_api_passes_the_database_path(tmp_path: Path) -> None:
     config = site(tmp_path)
     api = load_api(config)
     assert api is not None
+    assert b"".join(api({}, lambda *_: None)) == str(tmp_path / "data/notes.sqlite3").encode()
     assert load_api(dataclasses.replace(config, companion=dataclasses.replace(config.companion, api=None))) is None
 
 
-def test_load_api_imports_a_module_from_the_site_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys, "path", list(sys.path))
+def test_load_api_imports_a_module_from_the_site_folder(tmp_path: Path) -> None:
     (tmp_path / "site_api_for_test.py").write_text(
         "def make(*, database):\n    return ('app', database)\n")
-    config = site(tmp_path, SITE.replace("atoll.todos:create_app", "site_api_for_test:make"))
-    try:
-        assert load_api(config) == ("app", tmp_path / "data/todos.sqlite3")  # type: ignore[comparison-overlap]
-    finally:
-        sys.modules.pop("site_api_for_test", None)
+    config = site(tmp_path, SITE.replace("site_api:create_app", "site_api_for_test:make"))
+    assert load_api(config) == ("app", tmp_path / "data/notes.sqlite3")  # type: ignore[comparison-overlap]
 
 
 def test_load_api_names_a_missing_factory(tmp_path: Path) -> None:
-    config = site(tmp_path, SITE.replace("atoll.todos:create_app", "atoll.todos:nope"))
+    config = site(tmp_path, SITE.replace("site_api:create_app", "site_api:nope"))
     with pytest.raises(CompanionConfigError, match="nope"):
         load_api(config)
 
@@ -141,7 +157,7 @@ def test_production_runner_serves_the_session_and_the_api_under_waitress(tmp_pat
                 assert time.time() < deadline and process.poll() is None, "the companion did not start"
                 time.sleep(0.1)
         assert session.status == 401 and session.json()["error"] == "no_session"
-        assert http("GET", f"http://127.0.0.1:{port}/api/todos").status == 401
+        assert http("GET", f"http://127.0.0.1:{port}/api/notes").status == 401
     finally:
         process.terminate()
         _, err = process.communicate(timeout=10)

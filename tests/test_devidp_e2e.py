@@ -14,10 +14,10 @@ from atoll.companion import create_app, settings_from_site
 from atoll.config import parse_config
 from atoll.devidp import runner
 from atoll.errors import StartError
-from atoll.todos import create_app as create_todos
 from atoll.wsgi.server import start_background, stop
 from companion_helpers import ORIGIN, SECRET, Result
 from devidp_helpers import SITE_YAML, Idp, http, sign_in
+from example.todos import create_app as create_todos
 
 
 @pytest.fixture

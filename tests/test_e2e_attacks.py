@@ -189,7 +189,7 @@ def test_html_in_a_name_claim_and_a_todo_is_shown_as_text(dev_site: AtollSite, r
     assert reader.fetch("/auth/session")["body"]["name"] == HTML_NAME
 
     todo = '<img src=y onerror="window.__pwned=2">'
-    island = page.locator("[data-atoll-todos]")
+    island = page.locator("[data-todos]")
     island.locator("input[name=text]").fill(todo)
     island.locator("button[type=submit]").click()
     expect(island.locator("li span", has_text=todo)).to_have_count(1)

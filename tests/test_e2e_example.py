@@ -1,8 +1,9 @@
 """The example site (this repository's ``site.yaml`` and ``content/``) signed in end to end in chromium.
 
-A copy of its site.yaml and content/ is served by ``atoll serve`` with the dev
-identity provider; its layouts, scripts and styles are the default theme, so
-this is the site a new user sees with ``make serve``.
+A copy of its site.yaml, content/ and example/ (the to-do app: API, layout,
+script, style) is served by ``atoll serve`` with the dev identity provider; its
+other layouts, scripts and styles are the default theme, so this is the site a
+new user sees with ``make serve``.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ Readers = Callable[[str], Reader]
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AtollSite]:
     root = tmp_path_factory.mktemp("example") / "site"
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "example", root / "example", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     site = serve_site(root)
     yield site
@@ -59,7 +61,7 @@ def test_the_home_page_islands_follow_sign_in(example_site: AtollSite, readers: 
     expect(main.locator("[data-atoll-show='signed-out']").first).to_be_hidden()
 
     page.locator("a[href='/todos/']").first.click()
-    island = page.locator("[data-atoll-todos]")
+    island = page.locator("[data-todos]")
     text = f"read the islands reference {uuid.uuid4().hex[:8]}"
     island.locator("input[name=text]").fill(text)
     island.locator("button[type=submit]").click()

@@ -77,19 +77,19 @@ def test_todos_add_tick_reload_and_another_reader_does_not_see_them(
     mine = f"buy milk {uuid.uuid4().hex[:8]}"
     first = readers(dev_site.url)
     page = first.visit("/todos/")
-    expect(page.locator("[data-atoll-todos]")).to_be_hidden()
+    expect(page.locator("[data-todos]")).to_be_hidden()
     first.click_sign_in()
     first.dev_login(READER)
     page.locator(SIGNED_IN).wait_for(state="attached")
     assert page.url == dev_site.url + "/todos/"
 
-    island = page.locator("[data-atoll-todos]")
+    island = page.locator("[data-todos]")
     island.locator("input[name=text]").fill(mine)
     island.locator("button[type=submit]").click()
     item = island.locator("li", has_text=mine)
     expect(item).to_have_count(1)
     item.locator("input[type=checkbox]").check()
-    expect(island.locator("[data-atoll-todos-status]")).to_have_text("")
+    expect(island.locator("[data-todos-status]")).to_have_text("")
     page.reload()
     expect(item.locator("input[type=checkbox]")).to_be_checked()
     api = first.fetch("/api/todos")
@@ -102,7 +102,7 @@ def test_todos_add_tick_reload_and_another_reader_does_not_see_them(
     other.locator(SIGNED_IN).wait_for(state="attached")
     expect(other.locator("[data-atoll-user]")).to_have_text(WRITER.name)
     theirs = f"water plants {uuid.uuid4().hex[:8]}"
-    other_island = other.locator("[data-atoll-todos]")
+    other_island = other.locator("[data-todos]")
     other_island.locator("input[name=text]").fill(theirs)
     other_island.locator("button[type=submit]").click()
     expect(other_island.locator("li", has_text=theirs)).to_have_count(1)
@@ -173,7 +173,7 @@ def test_an_expired_user_counts_as_signed_out(dev_site: AtollSite, readers: Read
     page = reader.page
     page.clock.install()  # the browser's clock only: the servers keep real time
     reader.sign_in(READER, "/todos/")
-    island = page.locator("[data-atoll-todos]")
+    island = page.locator("[data-todos]")
     island.locator("input[name=text]").fill(f"expiring {uuid.uuid4().hex[:8]}")
     island.locator("button[type=submit]").click()
     expect(island.locator("li")).not_to_have_count(0)

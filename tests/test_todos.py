@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
-from atoll import todos
 from atoll.companion import USER_KEY
 from companion_helpers import Result, call
+from example import todos
 
 ALICE = {"sub": "alice-sub", "username": "alice"}
 BOB = {"sub": "bob-sub", "username": "bob"}

@@ -24,7 +24,7 @@ def bundle_scripts(config: SiteConfig) -> ClientScripts:
     if config.auth is None:
         return ClientScripts()
     try:
-        bundled = bundle(load_sources(config.root))
+        bundled = bundle(load_sources(config.root, config.theme))
     except SiteError as exc:
         return ClientScripts(errors=(exc,))
     missing = [SiteError(f"the auth scripts are incomplete: scripts/{name} is missing", "site.yaml", None,

@@ -99,7 +99,7 @@ class Fingerprints:
         if dep not in self._values:
             kind, _, name = dep.partition(":")
             if kind == "tpl":
-                text = layout_source(self.model.config.root, name)
+                text = layout_source(self.model.config.root, name, self.model.config.theme)
                 self._values[dep] = digest(text) if text is not None else "missing"
             elif kind == "col":
                 self._values[dep] = self._collection(name)

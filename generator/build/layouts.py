@@ -17,7 +17,7 @@ import jinja2.bccache
 
 from atoll.build.jsonblock import json_block
 from atoll.errors import SiteError
-from atoll.theme import theme_dirs
+from atoll.theme import shown_path, theme_dirs
 
 LAYOUTS = "layouts"
 
@@ -65,9 +65,10 @@ def render_layout(env: RecordingEnvironment, name: str, context: Mapping[str, An
         env.loaded = None
 
 
-def make_environment(site_root: Path, globals_: Mapping[str, Any]) -> RecordingEnvironment:
-    """Layouts from the site's own ``layouts/``, then the default theme's."""
-    dirs = theme_dirs(site_root, LAYOUTS)
+def make_environment(site_root: Path, globals_: Mapping[str, Any],
+                     theme: Path | None = None) -> RecordingEnvironment:
+    """Layouts from the site's own ``layouts/``, then its theme's, then the default theme's."""
+    dirs = theme_dirs(site_root, LAYOUTS, theme)
     env = RecordingEnvironment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
         autoescape=True,
@@ -86,32 +87,26 @@ def make_environment(site_root: Path, globals_: Mapping[str, Any]) -> RecordingE
     return env
 
 
-def layout_source(site_root: Path, name: str) -> str | None:
+def layout_source(site_root: Path, name: str, theme: Path | None = None) -> str | None:
     """The text of the layout ``name`` resolves to (site's own first), or None."""
-    for d in theme_dirs(site_root, LAYOUTS):
+    for d in theme_dirs(site_root, LAYOUTS, theme):
         path = d / name
         if path.is_file():
             return path.read_text(encoding="utf-8", errors="replace")
     return None
 
 
-def layout_names(site_root: Path) -> set[str]:
-    """Every ``*.html`` layout name available to the site (its own and the theme's)."""
+def layout_names(site_root: Path, theme: Path | None = None) -> set[str]:
+    """Every ``*.html`` layout name available to the site (its own and the themes')."""
     names: set[str] = set()
-    for d in theme_dirs(site_root, LAYOUTS):
+    for d in theme_dirs(site_root, LAYOUTS, theme):
         names.update(p.relative_to(d).as_posix() for p in d.rglob("*.html"))
     return names
 
 
 def _display_path(filename: str | None, site_root: Path) -> str:
-    """A template file as a site-relative path when it is the site's, else as is."""
-    if not filename:
-        return LAYOUTS
-    path = Path(filename)
-    try:
-        return path.resolve().relative_to(site_root.resolve()).as_posix()
-    except ValueError:
-        return f"(default theme) {LAYOUTS}/{path.name}"
+    """A template file as a site-relative path when it is the site's, else as the theme's."""
+    return shown_path(site_root, Path(filename), LAYOUTS) if filename else LAYOUTS
 
 
 def _layout_frames(exc: BaseException) -> list[traceback.FrameSummary]:

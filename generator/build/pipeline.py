@@ -67,7 +67,7 @@ def plan_pages(config: SiteConfig, pages: list[Page], *, drafts: bool) -> tuple[
     if not drafts:
         pages = [p for p in pages if not p.draft]
     scripts = bundle_scripts(config)
-    plan, errors = plan_site(config, pages, discover_public(config.root), scripts)
+    plan, errors = plan_site(config, pages, discover_public(config.root, config.theme), scripts)
     return plan, [*scripts.errors, *errors]
 
 

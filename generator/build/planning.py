@@ -158,7 +158,7 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile],
     listed = [p for p in pages if not p.is_section_index]
     posts = sort_posts(listed)
     tags = collect_tags(listed)
-    available = layout_names(config.root)
+    available = layout_names(config.root, config.theme)
     chosen = {p.source: choose_layout(p, available) for p in listed}
 
     claims = Claims()

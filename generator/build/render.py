@@ -66,7 +66,7 @@ class SiteRenderer:
         self.links = LinkTable(model.urls, model.config.base_path)
         self.env = make_environment(model.config.root, {
             "site": self.views.site, "url": self.views.url, "atoll": self.views.atoll,
-        })
+        }, model.config.theme)
 
     def markdown(self, page: Page) -> Rendered:
         return markup_renderer().render(page, self.links)

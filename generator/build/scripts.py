@@ -17,7 +17,7 @@ import rjsmin
 
 from atoll.build.sources import decode_utf8
 from atoll.errors import SiteError
-from atoll.theme import theme_dirs
+from atoll.theme import shown_path, theme_dirs
 
 SCRIPTS = "scripts"
 OUTPUT_DIR = "_atoll"
@@ -33,14 +33,15 @@ class Script:
     imports: tuple[str, ...] = ()  # names of the scripts it imports (statically or not)
 
 
-def load_sources(site_root: Path) -> dict[str, tuple[str, str]]:
-    """``{name: (display path, text)}``: the site's own scripts override the theme's by name."""
+def load_sources(site_root: Path, theme: Path | None = None) -> dict[str, tuple[str, str]]:
+    """``{name: (display path, text)}``: the site's own scripts, then its theme's, then the
+    default theme's, by name."""
     found: dict[str, tuple[str, str]] = {}
-    for index, folder in enumerate(theme_dirs(site_root, SCRIPTS)):
+    for folder in theme_dirs(site_root, SCRIPTS, theme):
+        where = shown_path(site_root, folder, SCRIPTS)
         for path in sorted(folder.glob("*.js")):
             if path.name not in found:
-                shown = f"{SCRIPTS}/{path.name}" if index == 0 and folder.resolve().is_relative_to(
-                    site_root.resolve()) else f"(default theme) {SCRIPTS}/{path.name}"
+                shown = f"{where}/{path.name}"
                 found[path.name] = (shown, decode_utf8(path.read_bytes(), shown))
     return found
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from atoll.build.content import Page, PageErrors, parse_page
 from atoll.errors import BuildFailed, SiteError
-from atoll.theme import theme_dirs
+from atoll.theme import shown_path, theme_dirs
 
 CONTENT = "content"
 PUBLIC = "public"
@@ -103,15 +103,16 @@ def skipped_note(source: str) -> str:
     return f"{source}: ignored (only .md files are pages; put images and other files in {PUBLIC}/)"
 
 
-def discover_public(root: Path) -> list[SourceFile]:
-    """Files to copy verbatim: the site's public/, then the default theme's for names it lacks.
-    :class:`BuildFailed` names every symbolic link that leads outside the site (or the theme)."""
+def discover_public(root: Path, theme: Path | None = None) -> list[SourceFile]:
+    """Files to copy verbatim: the site's public/, then its theme's and the default theme's for
+    names it lacks. :class:`BuildFailed` names every symbolic link that leads outside the site
+    (or, for a theme outside the site's folder, outside that theme)."""
     found: dict[str, SourceFile] = {}
     errors: list[SiteError] = []
-    for index, top in enumerate(theme_dirs(root, PUBLIC)):
-        own = index == 0 and top == root / PUBLIC
-        prefix = PUBLIC if own else f"(default theme) {PUBLIC}"
-        files, outside = _walk(top, root if own else top, shown=prefix, keep_hidden=(".well-known",))
+    for top in theme_dirs(root, PUBLIC, theme):
+        prefix = shown_path(root, top, PUBLIC)
+        files, outside = _walk(top, root if top.is_relative_to(root) else top, shown=prefix,
+                               keep_hidden=(".well-known",))
         errors += outside
         for rel, path in files:
             found.setdefault(rel, SourceFile(f"{prefix}/{rel}", rel, path))

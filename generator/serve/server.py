@@ -155,10 +155,11 @@ class DevServer:
                        hosts=(self.options.host, urlsplit(config.base_url).hostname or ""))
         self.http_server = tornado.httpserver.HTTPServer(app, xheaders=False)
         self.http_server.add_sockets(sockets)
-        self.watcher = Watcher(self.site_root, self._rebuild_in_thread)
+        self.watcher = Watcher(self.site_root, self._rebuild_in_thread, config.theme)
         self.watcher.start()
+        watched = ", ".join("/".join(folder) + "/" for folder in self.watcher.folders)
         self.say(f"Serving {self.origin}/ ({'drafts shown' if self.options.drafts else 'drafts hidden'}); "
-                 f"watching content/, layouts/, scripts/, public/ and site.yaml. Ctrl-C stops.")
+                 f"watching {watched} and site.yaml. Ctrl-C stops.")
 
     def _start_auth(self, config: SiteConfig) -> Any:
         if config.auth is None:

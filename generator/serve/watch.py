@@ -17,6 +17,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from atoll.serve.rebuild import Changes
+from atoll.theme import THEME_FOLDERS
 
 WATCHED = ("content", "layouts", "scripts", "public")
 CONFIG = "site.yaml"
@@ -24,7 +25,17 @@ QUIET = 0.03  # seconds without events before a rebuild starts
 MAX_WAIT = 0.3  # ...but never wait longer than this after the first event
 
 
-def relevant(site_root: Path, path: str) -> str | None:
+def source_folders(site_root: Path, theme: Path | None = None) -> tuple[tuple[str, ...], ...]:
+    """The watched folders, site-relative: content/, layouts/, scripts/, public/, and the
+    site.yaml theme's layouts/, scripts/ and public/ when that theme is inside the site."""
+    folders = [(name,) for name in WATCHED]
+    if theme is not None and theme.resolve().is_relative_to(site_root.resolve()):
+        inside = theme.resolve().relative_to(site_root.resolve()).parts
+        folders += [(*inside, name) for name in THEME_FOLDERS]
+    return tuple(dict.fromkeys(folders))
+
+
+def relevant(site_root: Path, path: str, folders: tuple[tuple[str, ...], ...] | None = None) -> str | None:
     """The site-relative path of a changed source file, or None (editor droppings, output...)."""
     changed = Path(path)
     try:
@@ -39,7 +50,8 @@ def relevant(site_root: Path, path: str) -> str | None:
         return None
     if rel.parts == (CONFIG,):
         return CONFIG
-    if rel.parts[0] in WATCHED and not any(part.startswith(".") for part in rel.parts):
+    inside = any(rel.parts[:len(folder)] == folder for folder in folders or source_folders(site_root))
+    if inside and not any(part.startswith(".") for part in rel.parts):
         return rel.as_posix()
     return None
 
@@ -56,7 +68,7 @@ class _Handler(FileSystemEventHandler):
         if event.is_directory and event.event_type in ("created", "moved"):
             self.watcher.watch_new_folder(Path(str(getattr(event, "dest_path", "") or event.src_path)))
         paths = [str(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
-        found = [rel for rel in (relevant(self.watcher.site_root, p) for p in paths) if rel]
+        found = [rel for rel in (relevant(self.watcher.site_root, p, self.watcher.folders) for p in paths) if rel]
         if found:
             # a folder created, deleted or moved changes which files exist below it
             rescan = event.is_directory and event.event_type in ("created", "deleted", "moved")
@@ -66,8 +78,9 @@ class _Handler(FileSystemEventHandler):
 class Watcher:
     """Calls ``on_change(changes)`` (in its own thread) after each quiet burst of source changes."""
 
-    def __init__(self, site_root: Path, on_change: Callable[[Changes], None]) -> None:
+    def __init__(self, site_root: Path, on_change: Callable[[Changes], None], theme: Path | None = None) -> None:
         self.site_root = site_root.resolve()
+        self.folders = source_folders(self.site_root, theme)
         self.on_change = on_change
         self._observer = Observer()
         self._pending = threading.Event()
@@ -83,17 +96,20 @@ class Watcher:
         # by thousands of files on each rebuild and are none of our business.
         self._handler = _Handler(self)
         self._observer.schedule(self._handler, str(self.site_root), recursive=False)
-        self._watched: set[str] = set()
-        for name in WATCHED:
-            self.watch_new_folder(self.site_root / name)
+        self._watched: set[tuple[str, ...]] = set()
+        for folder in self.folders:
+            self.watch_new_folder(self.site_root.joinpath(*folder))
         self._observer.start()
         self._thread.start()
 
     def watch_new_folder(self, path: Path) -> None:
         """Watch a source folder that appeared after start-up (e.g. a new layouts/)."""
-        if path.parent == self.site_root and path.name in WATCHED and path.is_dir() \
-                and path.name not in self._watched:
-            self._watched.add(path.name)
+        try:
+            folder = path.resolve().relative_to(self.site_root).parts
+        except ValueError:
+            return
+        if folder in self.folders and folder not in self._watched and path.is_dir():
+            self._watched.add(folder)
             self._observer.schedule(self._handler, str(path), recursive=True)
 
     def stop(self) -> None:

@@ -1,8 +1,8 @@
 """The example site's to-do API, mounted by the companion under ``/api/`` behind the session.
 
     companion:
-      api: atoll.todos:create_app
-      database: todos.sqlite3
+      api: example.todos:create_app
+      database: .atoll/todos.sqlite3
 
 Each reader sees and changes only their own items (another reader's id is a
 404, not a 403: ids are not a way to learn what exists). SQLite in WAL mode
@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from atoll.companion.middleware import USER_KEY
+from atoll.companion import USER_KEY
 from atoll.wsgi.http import (
     HttpError,
     Response,
