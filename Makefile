@@ -26,7 +26,7 @@ serve: setup
 	$(BIN)/atoll serve
 
 lint: setup
-	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff check generator example tests bench
 	$(BIN)/mypy
 
 test: setup-test

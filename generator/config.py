@@ -376,7 +376,7 @@ def _parse_menu(value: Any, c: _Checker) -> tuple[MenuItem, ...]:
 
 def _parse_theme(c: _Checker, root: Path) -> Path | None:
     """``theme``: a folder, relative to the site's, holding layouts/, scripts/ or public/."""
-    name = c.text("theme")
+    name: str | None = c.text("theme")
     if name is None:
         return None
     folder = (root / name).resolve()

@@ -13,17 +13,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from e2e_helpers import (  # noqa: F401 - fixtures
-    HTML_NAME,
-    MALLORY,
-    READER,
-    WRITER,
-    AtollSite,
-    Reader,
-    dev_site,
-    e2e_browser,
-    readers,
-)
+from e2e_helpers import HTML_NAME, MALLORY, READER, WRITER, AtollSite, Reader
 
 pytestmark = pytest.mark.browser
 

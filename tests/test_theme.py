@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sitekit import REPO, clean_build, run_atoll, write_files
-
 from atoll.serve.watch import relevant, source_folders
+from sitekit import REPO, clean_build, run_atoll, write_files
 
 AUTH = "auth:\n  client_id: themed\n"
 SITE = {

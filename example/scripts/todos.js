@@ -101,6 +101,7 @@ export function mountTodos(root, manager) {
     box.checked = todo.done;
     box.setAttribute("aria-labelledby", text.id);
     const edit = labelled(control(document.createElement("button"), "edit"), "Edit", todo.text);
+    edit.className = "secondary"; // the theme's outlined button: Delete stays the strong one
     const remove = labelled(control(document.createElement("button"), "delete"), "Delete", todo.text);
     li.append(box, " ", text, " ", edit, " ", remove);
 

@@ -28,7 +28,7 @@ MAX_WAIT = 0.3  # ...but never wait longer than this after the first event
 def source_folders(site_root: Path, theme: Path | None = None) -> tuple[tuple[str, ...], ...]:
     """The watched folders, site-relative: content/, layouts/, scripts/, public/, and the
     site.yaml theme's layouts/, scripts/ and public/ when that theme is inside the site."""
-    folders = [(name,) for name in WATCHED]
+    folders: list[tuple[str, ...]] = [(name,) for name in WATCHED]
     if theme is not None and theme.resolve().is_relative_to(site_root.resolve()):
         inside = theme.resolve().relative_to(site_root.resolve()).parts
         folders += [(*inside, name) for name in THEME_FOLDERS]
