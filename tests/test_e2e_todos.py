@@ -8,10 +8,11 @@ database), one dev reader per test, so each test starts from an empty list.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, Route, expect
 
 from e2e_helpers import HTML_NAME, MALLORY, READER, WRITER, AtollSite, Reader
 
@@ -121,6 +122,32 @@ def test_the_list_is_usable_from_the_keyboard_alone(dev_site: AtollSite, readers
     expect(island.locator("li")).to_have_count(0)
     expect(new).to_be_focused()
     assert saved_texts(reader) == []
+    reader.assert_clean()
+
+
+def test_an_answer_arriving_during_an_edit_leaves_the_edit_alone(dev_site: AtollSite, readers: Readers) -> None:
+    reader = readers(dev_site.url)
+    reader.sign_in(READER, "/todos/")
+    page = reader.page
+    tag = uuid.uuid4().hex[:8]
+    first, second = add(page, f"first {tag}"), add(page, f"second {tag}")
+    held: list[Route] = []
+    page.route("**/api/todos/*", lambda route: held.append(route) if route.request.method == "PATCH"
+               else route.continue_())
+    first.locator("input[type=checkbox]").check()  # its answer waits until released below
+    while not held:
+        page.wait_for_timeout(20)
+    second.locator("span").dblclick()
+    field = second.get_by_role("textbox", name=f"Edit “second {tag}”")
+    expect(field).to_be_focused()
+    held[0].continue_()
+    expect(first).to_have_class("done")  # the tick's answer has been drawn...
+    expect(field).to_be_focused()  # ...and the edit of another item is still there, still focused
+    page.unroute("**/api/todos/*")
+    field.press("End")
+    page.keyboard.type(" and more")
+    field.press("Enter")
+    expect(second.locator("span")).to_have_text(f"second {tag} and more")
     reader.assert_clean()
 
 

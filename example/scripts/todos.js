@@ -69,12 +69,30 @@ export function mountTodos(root, manager) {
 
   const itemPath = (todo) => `/${encodeURIComponent(todo.id)}`;
 
-  /** Redraw the list; keyboard focus stays on the same control of the same item. */
+  const editing = new Set(); // ids of the items whose text is a field just now
+  const current = (todo) => todos.find((other) => other.id === todo.id) ?? todo;
+  const rowOf = (id) => [...list.children].find((element) => element.dataset.todoId === String(id));
+
+  /** Redraw the whole list (after loading it); focus stays on the same control of the same item. */
   function draw(focus = focusedControl()) {
+    editing.clear();
     list.replaceChildren(...todos.map(item));
-    if (!focus) return;
-    const li = [...list.children].find((element) => element.dataset.todoId === String(focus.id));
-    li?.querySelector(`[data-todo-control="${focus.control}"]`)?.focus();
+    restoreFocus(focus);
+  }
+
+  /** One item changed: redraw its row only, and not while it is edited (its editor redraws it). */
+  function update(updated, focus = focusedControl()) {
+    todos = todos.map((other) => (other.id === updated.id ? updated : other));
+    if (!editing.has(updated.id)) redrawRow(updated, focus);
+  }
+
+  function redrawRow(todo, focus) {
+    rowOf(todo.id)?.replaceWith(item(current(todo)));
+    restoreFocus(focus);
+  }
+
+  function restoreFocus(focus) {
+    if (focus) rowOf(focus.id)?.querySelector(`[data-todo-control="${focus.control}"]`)?.focus();
   }
 
   function focusedControl() {
@@ -107,15 +125,16 @@ export function mountTodos(root, manager) {
 
     box.addEventListener("change", async () => {
       const updated = await call("PATCH", itemPath(todo), { done: box.checked });
-      if (updated) replace(todo, updated);
-      else box.checked = todo.done;
+      if (updated) update(updated);
+      else box.checked = current(todo).done;
     });
     edit.addEventListener("click", () => startEditing(todo, li, text, edit));
     text.addEventListener("dblclick", () => startEditing(todo, li, text, edit));
     remove.addEventListener("click", async () => {
       if (await call("DELETE", itemPath(todo))) {
-        todos = todos.filter((other) => other !== todo);
-        draw(null);
+        todos = todos.filter((other) => other.id !== todo.id);
+        editing.delete(todo.id);
+        rowOf(todo.id)?.remove();
         input.focus();
       }
     });
@@ -133,6 +152,7 @@ export function mountTodos(root, manager) {
     field.setAttribute("aria-label", `Edit “${todo.text}”`);
     text.replaceWith(field);
     edit.hidden = true;
+    editing.add(todo.id);
     field.focus();
     field.select();
     let finished = false;
@@ -148,7 +168,8 @@ export function mountTodos(root, manager) {
         finished = true;
         const updated = await call("PATCH", itemPath(todo), { text: value });
         if (updated) {
-          replace(todo, updated, { id: todo.id, control: "edit" });
+          editing.delete(todo.id);
+          update(updated, { id: todo.id, control: "edit" });
           return;
         }
         finished = false; // refused (the reason is in the status line): keep editing
@@ -156,7 +177,8 @@ export function mountTodos(root, manager) {
       }
       finished = true;
       status.textContent = "";
-      draw({ id: todo.id, control: "edit" });
+      editing.delete(todo.id);
+      redrawRow(todo, { id: todo.id, control: "edit" });
     }
 
     field.addEventListener("keydown", (event) => {
@@ -178,11 +200,6 @@ export function mountTodos(root, manager) {
     return element;
   }
 
-  function replace(todo, updated, focus) {
-    todos = todos.map((other) => (other === todo ? updated : other));
-    draw(focus);
-  }
-
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const text = input.value.trim();
@@ -191,7 +208,7 @@ export function mountTodos(root, manager) {
     if (created) {
       todos = [...todos, created];
       input.value = "";
-      draw();
+      list.append(item(created));
     }
   });
 
