@@ -57,6 +57,7 @@ function say(text) {
 function fail(manager, error) {
   const details = [error.message];
   if (error.code === codes.PROVIDER_ERROR && error.error && error.error_description) details.push(`(${error.error})`);
+  const hint = typeof error.hint === "string" ? [paragraph(error.hint, { "data-atoll-callback-hint": "" })] : [];
   const again = document.createElement("button");
   again.type = "button";
   again.textContent = "Sign in again";
@@ -69,6 +70,7 @@ function fail(manager, error) {
   box.replaceChildren(
     paragraph(HEADLINES[error.code] ?? "Sign-in failed.", { role: "alert", "data-atoll-callback-error": error.code ?? "UNKNOWN" }),
     paragraph(details.join(" ")),
+    ...hint,
     again,
     document.createTextNode(" "),
     home,

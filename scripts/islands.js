@@ -69,6 +69,6 @@ async function onClick(event, manager) {
       note.setAttribute("role", "alert");
       control.after(note);
     }
-    note.textContent = error.message;
+    note.textContent = typeof error.hint === "string" ? `${error.message} ${error.hint}` : error.message;
   }
 }

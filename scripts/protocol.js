@@ -84,13 +84,39 @@ export async function calculateCodeChallenge(verifier) {
 // ---------------------------------------------------------------------------
 // Shared response handling
 
-async function send(url, init, unreachableCode, what) {
+async function send(url, init, unreachableCode, what, hint) {
   try {
     return await fetch(url, init);
   } catch (cause) {
-    return fail(unreachableCode, `Could not reach ${what} (${new URL(url, location.href).origin}).`, { cause });
+    const details = hint ? { cause, hint } : { cause };
+    return fail(unreachableCode, `Could not reach ${what} (${new URL(url, location.href).origin}).`, details);
   }
 }
+
+// What a browser cannot tell apart (a fetch fails alike when the provider is down and when
+// its CORS settings leave this origin out), said so that the author can check both.
+const corsHint = (where) =>
+  `It may be down, or its CORS settings may not allow this site's origin (${location.origin}) ${where}: ` +
+  "register that origin as an allowed web origin for this client.";
+
+/**
+ * What the author can change, for the OAuth error codes a misconfigured client gets.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2.1
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
+ */
+export const PROVIDER_HINTS = Object.freeze({
+  invalid_client:
+    "The provider does not accept this site as a client: check auth.client_id, and that the client is public " +
+    "(no client secret), since the token exchange happens in the browser, which cannot keep a secret.",
+  unauthorized_client: "This client may not sign in this way: allow the authorization code grant (with PKCE) for it at the provider.",
+  unsupported_response_type: "This client may not sign in this way: allow the authorization code grant (with PKCE) for it at the provider.",
+  invalid_scope: "The client may not ask for these scopes: allow them at the provider, or change auth.scope.",
+  invalid_grant:
+    "The provider refused the sign-in code: it was used or expired (sign in again), or the callback URL registered " +
+    "for the client is not exactly this site's.",
+  server_error: "The provider had a problem of its own; try again in a moment.",
+  temporarily_unavailable: "The provider is busy; try again in a moment.",
+});
 
 async function readJson(response, what) {
   try {
@@ -124,6 +150,7 @@ function providerError(source, fallbackMessage) {
     error,
     error_description,
     error_uri: get("error_uri"),
+    hint: Object.hasOwn(PROVIDER_HINTS, error ?? "") ? PROVIDER_HINTS[error] : undefined,
   });
 }
 
@@ -137,7 +164,8 @@ const trimSlash = (url) => url.replace(/\/+$/, "");
  */
 export function discoveryRequest(authority) {
   const url = `${trimSlash(authority)}/.well-known/openid-configuration`;
-  return send(url, { headers: { Accept: "application/json" } }, codes.PROVIDER_UNREACHABLE, "the sign-in provider");
+  return send(url, { headers: { Accept: "application/json" } }, codes.PROVIDER_UNREACHABLE, "the sign-in provider",
+    corsHint("for its discovery document"));
 }
 
 /**
@@ -230,7 +258,9 @@ export function tokenRequest(metadata, { client_id, code, redirect_uri, code_ver
     metadata.token_endpoint,
     { method: "POST", headers: { Accept: "application/json" }, body },
     codes.PROVIDER_UNREACHABLE,
-    "the sign-in provider",
+    "the sign-in provider's token endpoint",
+    // Discovery, from the same provider, answered moments ago: CORS is the likely cause.
+    corsHint("at its token endpoint"),
   );
 }
 

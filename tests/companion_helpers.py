@@ -61,6 +61,7 @@ class FakeProvider:
         self.server, self.issuer = start_background(self.app)
         # What discovery says the issuer is (None: self.issuer).
         self.discovery_issuer: str | None = None
+        self.has_userinfo = True
 
     def app(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         path = environ["PATH_INFO"]
@@ -69,8 +70,9 @@ class FakeProvider:
         if self.failing:
             status, body = "500 Internal Server Error", {"error": "down"}
         elif path == "/.well-known/openid-configuration":
-            status, body = "200 OK", {"issuer": self.discovery_issuer or self.issuer, "jwks_uri": f"{self.issuer}/jwks",
-                                      "userinfo_endpoint": f"{self.issuer}/userinfo"}
+            status, body = "200 OK", {"issuer": self.discovery_issuer or self.issuer, "jwks_uri": f"{self.issuer}/jwks"}
+            if self.has_userinfo:
+                body["userinfo_endpoint"] = f"{self.issuer}/userinfo"
         elif path == "/jwks":
             status, body = "200 OK", {"keys": [key.jwk() for key in self.keys]}
         elif path == "/userinfo":

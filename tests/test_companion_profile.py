@@ -94,3 +94,12 @@ def test_a_userinfo_refusal_leaves_a_locally_verified_sign_in_standing(provider:
                               standard_id_token(provider, name=DROP), access)
     assert result.status == 200 and result.json()["email"] == "alice@example.com"
     assert "userinfo gave nothing" in caplog.text
+
+
+def test_a_provider_without_userinfo_and_opaque_tokens_says_what_to_set(provider: FakeProvider) -> None:
+    provider.has_userinfo = False
+    result = post_session(companion(provider, cognito=False), standard_id_token(provider), "opaque")
+    assert result.status == 401
+    assert result.json()["message"] == (
+        "the provider's discovery document names no userinfo_endpoint, so this access token cannot be confirmed; "
+        "if the provider issues JWT access tokens, set auth.audience to their 'aud'")

@@ -60,3 +60,25 @@ def test_a_uuid_username_is_not_the_name_shown(dev_site: AtollSite, readers: Rea
     session = reader.fetch("/auth/session")["body"]
     assert session["name"] == "ada@example.com" and session["username"] == UUID_USER.username
     reader.assert_clean()
+
+
+@pytest.mark.parametrize(("option", "headline", "says"), [
+    ("--no-cors", "The sign-in provider cannot be reached.",
+     "CORS settings may not allow this site's origin ({site}) at its token endpoint"),
+    ("--confidential", "The sign-in provider did not sign you in.",
+     "check auth.client_id, and that the client is public (no client secret)"),
+])
+def test_a_provider_side_refusal_is_explained_on_the_callback_page(own_peer_site: OwnPeerSite, readers: Readers,
+                                                                   option: str, headline: str, says: str) -> None:
+    peer, site = own_peer_site(peer_options=[option])
+    reader = readers(site.url)
+    reader.visit("/docs/guide/deep/")
+    reader.click_sign_in()
+    reader.peer_login("alice")
+    page = reader.page
+    alert = page.locator("#atoll-callback [data-atoll-callback-error]")
+    expect(alert).to_have_text(headline)
+    expect(page.locator("#atoll-callback [data-atoll-callback-hint]")).to_contain_text(says.format(site=site.url))
+    expect(page.locator("#atoll-callback button")).to_have_text("Sign in again")
+    assert reader.fetch("/auth/session")["status"] == 401
+    reader.assert_clean()

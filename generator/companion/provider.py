@@ -284,6 +284,10 @@ class Provider:
         keys = key_set.get(lambda found: kid is not None and kid not in found.by_kid and kid not in found.refused_kids)
         return keys.find(kid)
 
+    @property
+    def has_userinfo(self) -> bool:
+        return self.discovery.get().userinfo_endpoint is not None
+
     def userinfo(self, access_token: str) -> dict[str, Any] | None:
         """The provider's userinfo for ``access_token``; None when the provider refuses the token."""
         endpoint = self.discovery.get().userinfo_endpoint

@@ -157,6 +157,10 @@ def verify_tokens(id_token: str, access_token: str, provider: Provider, rules: R
         info = optional_userinfo(access_token, provider) \
             if lacks_profile([id_claims, access_claims], groups_claim) else None
     else:
+        if not provider.has_userinfo:
+            raise TokenRejected(
+                "the provider's discovery document names no userinfo_endpoint, so this access token cannot be "
+                "confirmed; if the provider issues JWT access tokens, set auth.audience to their 'aud'")
         info = provider.userinfo(access_token)
         if info is None:
             raise TokenRejected("the provider's userinfo endpoint did not accept the access token")

@@ -269,7 +269,13 @@ describe("signinCallback", () => {
       if (request.url === METADATA.token_endpoint) throw new TypeError("Failed to fetch");
       return routes(request);
     };
-    await assert.rejects(callback(`code=c&state=${params.state}`), hasCode(codes.PROVIDER_UNREACHABLE));
+    await assert.rejects(callback(`code=c&state=${params.state}`), (error) => {
+      assert.equal(error.code, codes.PROVIDER_UNREACHABLE);
+      assert.equal(error.message, "Could not reach the sign-in provider's token endpoint (https://idp.example).");
+      // A browser cannot tell a CORS refusal from an outage: the hint names both, and the origin to allow.
+      assert.match(error.hint, /CORS settings may not allow this site's origin \(https:\/\/site\.example\) at its token endpoint/);
+      return true;
+    });
   });
 
   test("the token endpoint's OAuth error is a provider error", async () => {
@@ -278,6 +284,33 @@ describe("signinCallback", () => {
     });
     const { params } = await startSignin(manager, tab, "/");
     await assert.rejects(callback(`code=c&state=${params.state}`), (error) => error.code === codes.PROVIDER_ERROR && error.error === "invalid_grant");
+  });
+
+  test("a misconfigured client hears what to change at the provider", async () => {
+    for (const [error, fragment] of [
+      ["invalid_client", "that the client is public (no client secret)"],
+      ["unauthorized_client", "allow the authorization code grant"],
+      ["invalid_scope", "change auth.scope"],
+    ]) {
+      tab.routes = defaultRoutes({
+        [`POST ${METADATA.token_endpoint}`]: () => jsonResponse(401, { error, error_description: "as the provider says it" }),
+      });
+      const { params } = await startSignin(manager, tab, "/");
+      await assert.rejects(callback(`code=c&state=${params.state}`), (thrown) => {
+        assert.equal(thrown.code, codes.PROVIDER_ERROR);
+        assert.equal(thrown.message, "as the provider says it");
+        assert.ok(thrown.hint.includes(fragment), thrown.hint);
+        return true;
+      });
+    }
+  });
+
+  test("an OAuth error without a known fix carries no hint", async () => {
+    tab.routes = defaultRoutes({
+      [`POST ${METADATA.token_endpoint}`]: () => jsonResponse(400, { error: "constructor", error_description: "odd" }),
+    });
+    const { params } = await startSignin(manager, tab, "/");
+    await assert.rejects(callback(`code=c&state=${params.state}`), (thrown) => thrown.hint === undefined);
   });
 
   test("other tabs are told of the sign-in through localStorage, which keeps nothing", async () => {

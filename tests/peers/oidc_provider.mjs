@@ -3,6 +3,7 @@
 //
 //   node tests/peers/oidc_provider.mjs --port 4400 --site http://127.0.0.1:4321 \
 //        [--client-id atoll-peer] [--token-ttl 3600] [--key-bits 2048] [--no-kid] [--groups-at-userinfo]
+//        [--no-cors] [--confidential]
 //
 // (or PEER_PORT, PEER_SITE, PEER_CLIENT_ID, PEER_TOKEN_TTL, PEER_KEY_BITS in the
 // environment). --key-bits below 2048 makes the deliberately weak key that
@@ -19,6 +20,9 @@
 //   --no-kid              one signing key and no `kid`, in the JWKS and in ID token headers
 //                         (OpenID Connect Core 10.1 allows it when the set has one key)
 //   --groups-at-userinfo  a `groups` claim (scope profile) released at userinfo only (Core 5.4)
+// and the provider-side refusals a site's author must be told about:
+//   --no-cors             no CORS for the site's origin at the token endpoint (discovery keeps it)
+//   --confidential        the client registered with a secret (not a public client)
 
 import { generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -34,6 +38,8 @@ const { values: args } = parseArgs({
     "key-bits": { type: "string", default: process.env.PEER_KEY_BITS ?? "2048" },
     "no-kid": { type: "boolean", default: false },
     "groups-at-userinfo": { type: "boolean", default: false },
+    "no-cors": { type: "boolean", default: false },
+    confidential: { type: "boolean", default: false },
   },
 });
 
@@ -67,7 +73,10 @@ const provider = new Provider(issuer, {
   clients: [
     {
       client_id: args["client-id"],
-      token_endpoint_auth_method: "none",
+      // --confidential: a client registered with a secret, as a misconfigured app client is.
+      ...(args.confidential
+        ? { token_endpoint_auth_method: "client_secret_basic", client_secret: randomBytes(24).toString("base64url") }
+        : { token_endpoint_auth_method: "none" }),
       grant_types: ["authorization_code"],
       response_types: ["code"],
       redirect_uris: [`${site}/callback/`],
@@ -88,7 +97,7 @@ const provider = new Provider(issuer, {
     email: ["email", "email_verified"],
     profile: ["name", "preferred_username", ...(args["groups-at-userinfo"] ? ["groups"] : [])],
   },
-  clientBasedCORS: (ctx, origin) => origin === site,
+  clientBasedCORS: (ctx, origin) => !args["no-cors"] && origin === site,
   ttl: { AccessToken: ttl, IdToken: ttl },
   findAccount: accounts.findAccount,
 });
