@@ -224,3 +224,17 @@ def test_a_provider_that_only_knows_production_passes_with_warnings(tmp_path: Pa
                                    f"{SITE_ORIGIN}/callback/ (redirect_mismatch)")
     assert callback["fix"].endswith("needed only to sign in through this provider from `atoll serve`")
     assert strict.code == 1 and set(strict.failed()) == {"cors", "callback", "sign-out"}
+
+
+def test_json_for_ci(tmp_path: Path, secret: None) -> None:
+    import json
+
+    with dev_provider(allowed_origins=()) as idp:
+        (tmp_path / "site.yaml").write_text(site_yaml(idp.url), encoding="utf-8")
+        result = run_atoll("doctor", "--site", tmp_path, "--json")
+    report = json.loads(result.out)
+    assert result.code == 1 and report["ok"] is False
+    assert report["site"] == f"{SITE_ORIGIN}/" and report["authority"] == idp.url
+    (cors,) = [f for f in report["findings"] if f["check"] == "cors"]
+    assert set(cors) == {"check", "status", "message", "fix", "origin"}
+    assert cors["status"] == "fail" and cors["origin"] == SITE_ORIGIN
