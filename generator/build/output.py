@@ -43,6 +43,23 @@ def check_output_location(site_root: Path, out: Path) -> None:
             None, hint="empty it, or pick another folder with --out")
 
 
+def check_protected_location(site_root: Path, out: Path, protected: Path) -> None:
+    """The protected output: the rules of :func:`check_output_location`, and apart from the public output
+    (inside it, every protected page would be public)."""
+    protected, out = protected.resolve(), out.resolve()
+    if protected == out or protected.is_relative_to(out) or out.is_relative_to(protected):
+        raise SiteError(f"protected output folder {protected} overlaps the public output {out}; protected "
+                        "pages must never be inside what is published", None,
+                        hint="leave protected_output unset (the default is the output's path with -protected "
+                             "appended) or pick a folder beside the output with --protected-out")
+    try:
+        check_output_location(site_root, protected)
+    except SiteError as exc:
+        raise SiteError(exc.message.replace("output folder", "protected output folder", 1)
+                        .replace("output path", "protected output path", 1), None,
+                        hint=exc.hint and exc.hint.replace("--out", "--protected-out")) from None
+
+
 def _staging_prefix(out: Path) -> str:
     return f".{out.name}.atoll-staging-"
 

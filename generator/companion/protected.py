@@ -68,10 +68,11 @@ class ProtectedFiles:
         except ManifestUnavailable:
             raise unavailable() from None
 
-    def covers(self, environ: dict[str, Any]) -> bool:
-        """Whether this request is the gate's to answer (a protected URL, or one it cannot decide on)."""
+    def covers_target(self, target: str) -> bool:
+        """Whether a request for ``target`` (raw path) is the gate's to answer: a protected URL,
+        or one it cannot decide on (a path it refuses, no readable manifest)."""
         try:
-            return self.manifest.load().match(paths.from_path_info(_full_path(environ))).access is not None
+            return self.manifest.load().match(paths.from_target(target)).access is not None
         except (paths.BadPath, ManifestUnavailable):
             return True
 

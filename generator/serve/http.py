@@ -109,16 +109,29 @@ class ClientScript(tornado.web.RequestHandler):
 
 
 class SiteFiles(tornado.web.RequestHandler):
-    """The dev output folder, as a static host would serve it (plus the dev client)."""
+    """The dev output folder, as a static host would serve it (plus the dev client).
 
-    def initialize(self, state: DevState) -> None:
+    Requests the companion's gate covers (protected URLs, or any it cannot
+    decide on) go to the companion instead, as a production gate would take them.
+    """
+
+    def initialize(self, state: DevState, gate: Gate | None = None) -> None:
         self.state = state
+        self.gate = gate
+
+    def prepare(self) -> None:
+        if self.gate is not None and self.gate.covers(self.request.path):
+            self.gate.fallback(self.request)
+            self._finished = True
+            self.on_finish()
 
     def _resolve(self, url_path: str) -> Path | None:
         root = self.state.out.resolve()
         rel = unquote(url_path).lstrip("/")
         if "\0" in rel or "\\" in rel:
             return None
+        if any(part.startswith(".") and part != ".well-known" for part in rel.split("/")):
+            return None  # dot-folders (the protected output among them) are never files of the site
         candidate = (root / rel).resolve()
         if candidate != root and root not in candidate.parents:
             return None  # '..', or a symlink out of the output folder
@@ -169,6 +182,14 @@ class SiteFiles(tornado.web.RequestHandler):
                             f"<body>{inner}</body></html>".encode())
 
 
+@dataclass(frozen=True)
+class Gate:
+    """Which requests the companion's gate answers (``covers(raw path)``), and the companion to ask."""
+
+    covers: Callable[[str], bool]
+    fallback: Callable[[Any], None]
+
+
 def make_app(state: DevState, companion: Callable[..., Any] | None, companion_paths: list[str],
              executor: ThreadPoolExecutor, *, log: Callable[[str], None],
              hosts: Collection[str] = ()) -> tornado.web.Application:
@@ -182,11 +203,15 @@ def make_app(state: DevState, companion: Callable[..., Any] | None, companion_pa
         (r"/livereload", ReloadSocket, {"state": state}),
         (CLIENT_URL, ClientScript),
     ]
+    gate = None
     if companion is not None:
         container = _Container(companion, executor=executor, log_answer=log_answer)
         for path in companion_paths:
             routes.append((path, tornado.web.FallbackHandler, {"fallback": container}))
-    routes.append((r"/(.*)", SiteFiles, {"state": state}))
+        protected = getattr(companion, "protected", None)
+        if protected is not None:
+            gate = Gate(protected.covers_target, container)
+    routes.append((r"/(.*)", SiteFiles, {"state": state, "gate": gate}))
     guarded: list[Any] = [(AllowedHost(hosts), routes),
                           (tornado.routing.AnyMatches(), RefusedHost, {"configured": hosts})]
     return tornado.web.Application(guarded, compress_response=False, websocket_ping_interval=20,
