@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="the site folder, holding site.yaml (default: the current folder)")
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="the output folder (default: the site's 'output' setting, dist/)")
+    p.add_argument("--protected-out", type=Path, metavar="DIR",
+                   help="the protected output folder (default: the site's 'protected_output' setting, or the "
+                        "output's path with -protected appended, e.g. dist-protected/)")
     p.add_argument("--drafts", action="store_true", help="include pages marked 'draft: true'")
     p.add_argument("--base-url", metavar="URL",
                    help="the URL the site is served from, e.g. https://example.github.io/docs/")
@@ -154,8 +157,9 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         config = _load(args.site, args.base_url)
         target = (args.out if args.out is not None else config.root / config.output).resolve()
+        protected = args.protected_out.resolve() if args.protected_out is not None else None
         report = build(config, out=target, drafts=args.drafts, jobs=args.jobs, progress=progress,
-                       use_cache=not args.no_cache)
+                       use_cache=not args.no_cache, protected_out=protected)
     except BuildFailed as exc:
         progress.clear()
         _print_errors(exc, err, kept=target)
@@ -174,7 +178,8 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     shown = _shown_path(report.output)
     reused = report.pages - report.rendered
     detail = f" ({report.rendered} rendered, {reused} unchanged)" if reused else ""
-    print(f"Built {report.pages} pages{detail} and {report.assets} assets into {shown} "
+    guarded = f" (protected pages into {_shown_path(report.protected)})" if report.protected else ""
+    print(f"Built {report.pages} pages{detail} and {report.assets} assets into {shown}{guarded} "
           f"in {report.seconds:.2f} s", file=out)
     return EXIT_OK
 
@@ -192,9 +197,10 @@ def _cmd_clean(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         shutil.rmtree(served)
         removed.append(str(served))
     target = config.root / config.output
-    if (target / MARKER).exists():  # only a folder Atoll wrote
-        shutil.rmtree(target)
-        removed.append(str(target))
+    for folder in (target, config.protected_out(target.resolve())):
+        if (folder / MARKER).exists():  # only a folder Atoll wrote
+            shutil.rmtree(folder)
+            removed.append(str(folder))
     print("Removed " + ", ".join(removed) if removed else "Nothing to clean.", file=out)
     return EXIT_OK
 

@@ -208,7 +208,8 @@ def test_auth_site_gets_config_block_and_hashed_scripts(make_site) -> None:
     assert any(re.fullmatch(r"/_atoll/callback\.[0-9a-f]{10}\.js", s.get("src") or "") for s in callback.scripts)
     assert 'content="no-referrer"' in (dist / "callback/index.html").read_text()
     members = (dist / "members/index.html").read_text()
-    assert 'data-atoll-show="signed-out"' in members and "Secret-ish text" in members
+    assert "data-atoll-signin" in members and "Secret-ish text" not in members
+    assert "Secret-ish text" in (site / "dist-protected/members/index.html").read_text()
 
 
 def test_no_page_has_inline_executable_script(make_site) -> None:

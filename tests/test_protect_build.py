@@ -52,7 +52,7 @@ def test_protected_pages_and_their_gate_pages_go_to_the_protected_output(make_si
     assert "<strong>admins</strong> or <strong>editors</strong>" in forbidden and "data-atoll-signout" in forbidden
     assert ".atoll/forbidden/blog/members/index.html" not in protected  # any signed-in reader qualifies
     assert "index.html" not in protected and "blog/open/index.html" not in protected
-    assert not any(name.startswith(".atoll") for name in public)
+    assert not any(name.startswith((".atoll/", ".atoll-protected")) for name in public)
 
 
 def test_the_manifest_names_every_protected_url_and_rule(make_site: MakeSite) -> None:
@@ -87,7 +87,7 @@ def test_a_page_tightens_a_rule_and_a_rule_matching_nothing_is_a_note(make_site:
                       "content/staff/editors.md": "---\ntitle: Both\nauth: {groups: [editors]}\n---\nx\n"})
     result = run_atoll("build", "--site", site)
     assert result.code == 0, result.err
-    assert "note: site.yaml:7: auth: protect: '/nowhere/**' matches no page" in result.err
+    assert "note: site.yaml:8: auth: protect: '/nowhere/**' matches no page" in result.err
     manifest = parse((site / "dist-protected/.atoll/manifest.json").read_bytes())
     assert manifest.urls["/staff/editors/"].access == Access((("editors",), ("staff",)))
 
@@ -141,3 +141,11 @@ def test_sites_without_auth_get_no_protected_output(make_site: MakeSite) -> None
     site = make_site({"content/index.md": "---\ntitle: Home\n---\nx\n"})
     assert run_atoll("build", "--site", site).code == 0
     assert not (site / "dist-protected").exists()
+
+
+def test_clean_removes_the_protected_output_too(make_site: MakeSite) -> None:
+    site = make_site(SITE)
+    build(site)
+    result = run_atoll("clean", "--site", site)
+    assert result.code == 0 and "dist-protected" in result.out
+    assert not (site / "dist-protected").exists() and not (site / "dist").exists()

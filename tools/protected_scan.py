@@ -41,7 +41,7 @@ class _Body(HTMLParser):
         elif tag == "div" and "content" in (values.get("class") or "").split():
             self.depth = 1
 
-    def handle_endtag(self, tag: str) -> None:
+    def handle_endtag(self, tag: str) -> None:  # noqa: ARG002 - HTMLParser signature
         if self.depth:
             self._flush()
             self.depth -= 1

@@ -128,6 +128,10 @@ class Fingerprints:
                                  self.page_digests.get(intro.source, "") if intro else "",
                                  *(self.meta(p) for p in items)]))
 
+    def _gate_key(self, task: Task) -> str:
+        """A prompt or 403 page shows the page's title and groups (in its meta) and nothing else."""
+        return self.meta(self.model.pages[task.index])
+
     def _tag_key(self, task: Task) -> str:
         tag = self._by_slug[task.tag]
         return digest("\n".join([tag.name, *(self.meta(p) for p in tag.pages)]))
@@ -186,4 +190,5 @@ def stat_of(path: Path | str) -> tuple[int, int]:
 
 # The kinds whose output depends on more than their recorded dependencies; the rest key on "".
 _TASK_KEYS = {Kind.PAGE: Fingerprints._page_key, Kind.LISTING: Fingerprints._listing_key,
-              Kind.TAG: Fingerprints._tag_key}
+              Kind.TAG: Fingerprints._tag_key, Kind.PROMPT: Fingerprints._gate_key,
+              Kind.FORBIDDEN: Fingerprints._gate_key}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from atoll.build.collections import Tag
 from atoll.build.content import Page
 from atoll.build.jsonblock import json_block
+from atoll.build.protect import Protection
 from atoll.config import SiteConfig, with_base
 
 
@@ -23,6 +24,17 @@ class SiteModel:
     preload: dict[str, tuple[str, ...]] = field(default_factory=dict)
     section_index: Page | None = None  # content/blog/index.md: title and intro of /blog/
     feed_sources: frozenset[str] = frozenset()  # posts whose HTML the feed needs
+    protection: Protection = Protection()  # protected pages and who may read them
+
+    @property
+    def feed_posts(self) -> tuple[Page, ...]:
+        """The posts the feed may carry: never a protected one."""
+        return tuple(p for p in self.posts if p not in self.protection)
+
+    @property
+    def public_pages(self) -> tuple[Page, ...]:
+        """The pages whose own content is public (the sitemap's)."""
+        return tuple(p for p in self.pages if p not in self.protection)
 
     def auth_json(self) -> str | None:
         """The auth config as it goes into each page's JSON data block."""

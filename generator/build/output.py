@@ -15,6 +15,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from atoll.build.protect import PROTECTED
 from atoll.errors import SiteError
 
 SOURCE_FOLDERS = ("content", "layouts", "scripts", "public")
@@ -76,24 +77,45 @@ def _fresh_folder(parent: Path, prefix: str) -> Path:
         return path
 
 
-class Staging:
-    """A fresh folder beside ``out``; :meth:`commit` swaps it in, :meth:`discard` drops it."""
+def _sweep_leftovers(out: Path) -> None:
+    """Remove staging folders that an interrupted build (Ctrl-C, kill) left behind."""
+    prefix = _staging_prefix(out)
+    for entry in out.parent.iterdir():
+        if entry.name.startswith(prefix) and entry.is_dir() and not entry.is_symlink():
+            if (entry / MARKER).exists() or not any(entry.iterdir()):
+                shutil.rmtree(entry, ignore_errors=True)
 
-    def __init__(self, out: Path) -> None:
+
+def _swap(new: Path, target: Path) -> list[Path]:
+    """Rename ``new`` to ``target``; the previous ``target`` (renamed aside) is returned for deletion."""
+    if not target.exists():
+        os.rename(new, target)
+        return []
+    old = Path(tempfile.mkdtemp(prefix=_staging_prefix(target), dir=target.parent))
+    os.rmdir(old)
+    os.rename(target, old)
+    os.rename(new, target)
+    return [old]
+
+
+class Staging:
+    """A fresh folder beside ``out``; :meth:`commit` swaps it in, :meth:`discard` drops it.
+
+    With ``protected``, whatever was written under :data:`~atoll.build.protect.PROTECTED`
+    becomes the protected output at commit, swapped in the same way (before the public
+    output, so a new public page never points at a protected page that is not there yet).
+    """
+
+    def __init__(self, out: Path, protected: Path | None = None) -> None:
         self.out = out.resolve()
+        self.protected = protected.resolve() if protected is not None else None
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        self._sweep_leftovers()
+        for target in (self.out, self.protected):
+            if target is not None and target.parent.is_dir():
+                _sweep_leftovers(target)
         self.path = _fresh_folder(self.out.parent, _staging_prefix(self.out))
         (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         self._made_dirs: set[str] = {""}
-
-    def _sweep_leftovers(self) -> None:
-        """Remove staging folders that an interrupted build (Ctrl-C, kill) left behind."""
-        prefix = _staging_prefix(self.out)
-        for entry in self.out.parent.iterdir():
-            if entry.name.startswith(prefix) and entry.is_dir() and not entry.is_symlink():
-                if (entry / MARKER).exists() or not any(entry.iterdir()):
-                    shutil.rmtree(entry, ignore_errors=True)
 
     def _target(self, output: str) -> str:
         """The staging path for ``output``, its folder made (once per folder)."""
@@ -120,19 +142,26 @@ class Staging:
             shutil.copy2(existing, target)
 
     def commit(self) -> threading.Thread | None:
-        """Swap the staging folder in place of the output folder.
+        """Swap the staging folder(s) in place of the output folder(s).
 
-        The previous output is deleted by the returned (started) thread, so that
+        The previous outputs are deleted by the returned (started) thread, so that
         the caller's remaining work overlaps it; join it before exiting.
         """
-        if not self.out.exists():
-            os.rename(self.path, self.out)
+        old: list[Path] = []
+        if self.protected is not None:
+            inner = self.path / PROTECTED.rstrip("/")
+            if not inner.is_dir():
+                inner.mkdir()
+            (inner / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
+            self.protected.parent.mkdir(parents=True, exist_ok=True)
+            staged = _fresh_folder(self.protected.parent, _staging_prefix(self.protected))
+            os.rmdir(staged)
+            shutil.move(inner, staged)  # a rename on one file system
+            old += _swap(staged, self.protected)
+        old += _swap(self.path, self.out)
+        if not old:
             return None
-        old = Path(tempfile.mkdtemp(prefix=_staging_prefix(self.out), dir=self.out.parent))
-        os.rmdir(old)
-        os.rename(self.out, old)
-        os.rename(self.path, self.out)
-        sweeper = threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True},
+        sweeper = threading.Thread(target=lambda: [shutil.rmtree(p, ignore_errors=True) for p in old],
                                    name="atoll-sweep", daemon=False)
         sweeper.start()
         return sweeper

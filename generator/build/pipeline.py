@@ -19,7 +19,7 @@ from atoll.build.collections import atom_feed, robots_txt, sitemap
 from atoll.build.content import Page
 from atoll.build.incremental import BuildState, SourceRecord
 from atoll.build.loading import load_pages
-from atoll.build.output import Staging, check_output_location
+from atoll.build.output import Staging, check_output_location, check_protected_location
 from atoll.build.planning import Plan, plan_site
 from atoll.build.reuse import Progress, render_changed
 from atoll.build.sources import SourceFile, discover_content, discover_public
@@ -33,6 +33,7 @@ class BuildReport:
     assets: int  # files copied from public/ and scripts
     output: Path
     seconds: float
+    protected: Path | None = None  # the protected output, when the site has one
     notes: tuple[str, ...] = ()
     rendered: int = 0  # outputs rendered (the rest were unchanged and reused)
 
@@ -51,10 +52,10 @@ def site_files(plan: Plan, feed_html: dict[str, str]) -> dict[str, bytes]:
     """feed.xml, sitemap.xml and robots.txt (they need every page rendered first)."""
     model = plan.model
     config = model.config
-    entries = [(p.url, p.updated or p.date) for p in model.pages]
+    entries = [(p.url, p.updated or p.date) for p in model.public_pages]
     entries += [(t.url, None) for t in plan.tasks if t.kind.in_sitemap]
     out = {
-        "feed.xml": atom_feed(config, list(model.posts), feed_html).encode("utf-8"),
+        "feed.xml": atom_feed(config, list(model.feed_posts), feed_html).encode("utf-8"),
         "sitemap.xml": sitemap(config, entries).encode("utf-8"),
     }
     if "robots.txt" not in plan.copies:
@@ -86,12 +87,14 @@ def load_site(config: SiteConfig, previous: dict[str, SourceRecord], *, drafts: 
     plan, errors = plan_pages(config, loaded.pages, drafts=drafts)
     if loaded.errors or errors:
         raise BuildFailed([*loaded.errors, *errors])
-    return LoadedSite(plan, loaded.records, loaded.changed, notes)
+    return LoadedSite(plan, loaded.records, loaded.changed, notes + list(plan.notes))
 
 
 def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, jobs: int | None = None,
-          progress: Progress | None = None, use_cache: bool = True) -> BuildReport:
-    """Build the site into ``out`` (default: the configured output folder).
+          progress: Progress | None = None, use_cache: bool = True,
+          protected_out: Path | None = None) -> BuildReport:
+    """Build the site into ``out`` (default: the configured output folder), and its protected
+    pages into ``protected_out`` (default: ``config.protected_out(out)``).
 
     With the cache (the default), outputs whose inputs are unchanged since the
     last build are hard-linked from the previous output instead of rendered;
@@ -99,8 +102,11 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, 
     """
     started = time.perf_counter()
     out = (out if out is not None else config.root / config.output).resolve()
+    protected = (protected_out or config.protected_out(out)).resolve()
     try:
         check_output_location(config.root, out)
+        if config.auth is not None:
+            check_protected_location(config.root, out, protected)
     except SiteError as exc:
         raise BuildFailed([exc]) from exc
     previous, notes = cache.load(config.root) if use_cache else (BuildState(), [])
@@ -108,7 +114,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, 
     plan = site.plan
     old_output = out if previous.output == str(out) and out.is_dir() else None
 
-    staging = Staging(out)
+    staging = Staging(out, protected if config.auth is not None else None)
     try:
         rendering = render_changed(plan, previous, site.records, drafts=drafts, staging=staging.path,
                                    old_output=old_output, jobs=jobs, progress=progress)
@@ -128,6 +134,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, 
         sweeper.join()
     return BuildReport(
         pages=len(plan.tasks), assets=len(plan.copies) + len(plan.files), output=out,
+        protected=protected if config.auth is not None else None,
         seconds=time.perf_counter() - started, notes=tuple(notes + site.notes),
         rendered=len(rendering.rendered),
     )

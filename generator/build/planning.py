@@ -24,6 +24,16 @@ from atoll.build.collections import (
 from atoll.build.content import Page
 from atoll.build.layouts import layout_names
 from atoll.build.model import SiteModel
+from atoll.build.protect import (
+    Protection,
+    forbidden_output,
+    listed_in,
+    manifest_file,
+    needs_forbidden_page,
+    prompt_output,
+    protect_pages,
+    protected,
+)
 from atoll.build.sources import SourceFile
 from atoll.build.tasks import Kind, Task
 from atoll.config import SiteConfig
@@ -39,7 +49,8 @@ class Plan:
     model: SiteModel
     tasks: list[Task]
     copies: dict[str, Path] = field(default_factory=dict)  # output -> public/ file
-    files: dict[str, bytes] = field(default_factory=dict)  # output -> bytes (scripts)
+    files: dict[str, bytes] = field(default_factory=dict)  # output -> bytes (scripts, the manifest)
+    notes: tuple[str, ...] = ()  # for the author, not errors (a protect rule matching no page)
 
 
 class Claims:
@@ -100,12 +111,23 @@ def choose_layout(page: Page, available: set[str]) -> tuple[str, SiteError | Non
     return "page.html", None
 
 
-def page_tasks(listed: list[Page], claims: Claims) -> list[Task]:
+def page_tasks(listed: list[Page], claims: Claims, protection: Protection) -> list[Task]:
+    """Each page at its URL; a protected page goes to the protected output, with its prompt at the
+    public URL (and a copy for the gates) and, for group pages, its 403 page."""
     tasks = []
     for index, page in enumerate(listed):
         line = page.lines.get("permalink") or page.lines.get("slug") or 1
-        if claims.claim(page.output, page.source, page.source, line):
+        if not claims.claim(page.output, page.source, page.source, line):
+            continue
+        access = protection.of(page)
+        if access is None:
             tasks.append(Task(Kind.PAGE, page.output, page.url, index=index))
+            continue
+        tasks += [Task(Kind.PAGE, protected(page.output), page.url, index=index),
+                  Task(Kind.PROMPT, page.output, page.url, index=index),
+                  Task(Kind.PROMPT, protected(prompt_output(page.output)), page.url, index=index)]
+        if needs_forbidden_page(access):
+            tasks.append(Task(Kind.FORBIDDEN, protected(forbidden_output(page.output)), page.url, index=index))
     return tasks
 
 
@@ -156,16 +178,23 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile],
     """Decide every output file; collisions and unknown layouts are the errors returned."""
     section_index = next((p for p in pages if p.is_section_index), None)
     listed = [p for p in pages if not p.is_section_index]
-    posts = sort_posts(listed)
-    tags = collect_tags(listed)
+    protection, protect_errors, notes = protect_pages(config, pages)
+    if section_index is not None and section_index in protection:
+        protect_errors.append(SiteError("front matter: the blog's index page cannot be protected (its text "
+                                        "introduces the public listing)", section_index.source,
+                                        section_index.lines.get("auth"), "protect the posts instead"))
+    shown = [p for p in listed if listed_in(config, p, protection)]
+    posts = sort_posts(shown)
+    tags = collect_tags(shown)
     available = layout_names(config.root, config.theme)
     chosen = {p.source: choose_layout(p, available) for p in listed}
 
     claims = Claims()
-    tasks = page_tasks(listed, claims) + generated_tasks(config, posts, tags, section_index, claims)
+    tasks = page_tasks(listed, claims, protection) + generated_tasks(config, posts, tags, section_index, claims)
     for name in GENERATED:
         claims.by_output[name] = f"the generated {name}"
-    for output in scripts.files:
+    files = {**scripts.files, **manifest_file(config, listed, protection)}
+    for output in files:
         claims.by_output[output] = "Atoll's scripts"
     copies = public_copies(public, claims)
 
@@ -173,7 +202,8 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile],
         config=config, pages=tuple(listed), urls={p.rel: p.url for p in pages}, posts=tuple(posts),
         tags=tuple(tags), layouts={source: name for source, (name, _) in chosen.items()},
         scripts=scripts.names, preload=scripts.preload, section_index=section_index,
-        feed_sources=frozenset(p.source for p in posts[:FEED_ENTRIES]),
+        feed_sources=frozenset(p.source for p in [p for p in posts if p not in protection][:FEED_ENTRIES]),
+        protection=protection,
     )
     layout_errors = [error for _, error in chosen.values() if error is not None]
-    return Plan(model, tasks, copies, scripts.files), layout_errors + claims.errors
+    return Plan(model, tasks, copies, files, tuple(notes)), protect_errors + layout_errors + claims.errors

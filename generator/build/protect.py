@@ -16,12 +16,25 @@ from dataclasses import dataclass, field
 
 from atoll.build.content import Page
 from atoll.config import SiteConfig, with_base
-from atoll.errors import ErrorList, SiteError
+from atoll.errors import SiteError
 from atoll.gate.manifest import FOLDER, MANIFEST_PATH, Entry, Manifest, Rule
 from atoll.gate.rules import Access, matches
 
 PROMPT_FOLDER = f"{FOLDER}/prompt/"
 FORBIDDEN_FOLDER = f"{FOLDER}/forbidden/"
+# Outputs under this folder go to the protected output: `atoll build` moves it out of the
+# staging folder at commit; the dev server keeps it in its own (never served) output.
+PROTECTED = ".atoll-protected/"
+
+
+def protected(output: str) -> str:
+    """``members/x/index.html`` -> its place in the protected output."""
+    return PROTECTED + output
+
+
+def listed_in(config: SiteConfig, page: Page, protection: Protection) -> bool:
+    """Whether listings and tag pages show ``page`` (protected pages by title, unless the site says not)."""
+    return page not in protection or config.auth is None or config.auth.list_protected
 
 
 @dataclass(frozen=True)
@@ -40,8 +53,9 @@ class Protection:
         return bool(self.access)
 
 
-def protect_pages(config: SiteConfig, pages: Iterable[Page], errors: ErrorList) -> tuple[Protection, list[str]]:
-    """The protection of each page, and a note for every ``auth.protect`` rule matching no page."""
+def protect_pages(config: SiteConfig, pages: Iterable[Page]) -> tuple[Protection, list[SiteError], list[str]]:
+    """The protection of each page, the errors, and a note for every ``auth.protect`` rule matching no page."""
+    errors: list[SiteError] = []
     rules = config.auth.protect if config.auth is not None else ()
     used: set[int] = set()
     access: dict[str, Access] = {}
@@ -53,7 +67,7 @@ def protect_pages(config: SiteConfig, pages: Iterable[Page], errors: ErrorList) 
                 found = (found or Access()).tightened(rule.groups)
         if page.auth is not None:
             if config.auth is None:
-                errors.add(SiteError("front matter: 'auth' protects this page, but site.yaml has no 'auth:' "
+                errors.append(SiteError("front matter: 'auth' protects this page, but site.yaml has no 'auth:' "
                                      "block, so no reader could sign in to read it", page.source,
                                      page.lines.get("auth"), "add an auth: block to site.yaml (see "
                                      "the docs' sign-in pages), or remove 'auth' from this page"))
@@ -63,7 +77,7 @@ def protect_pages(config: SiteConfig, pages: Iterable[Page], errors: ErrorList) 
             access[page.source] = found
     notes = [f"site.yaml:{rule.line}: auth: protect: {rule.path!r} matches no page (it still protects "
              f"that path at the gates)" for index, rule in enumerate(rules) if index not in used]
-    return Protection(access), notes
+    return Protection(access), errors, notes
 
 
 def prompt_output(output: str) -> str:
@@ -97,4 +111,9 @@ def build_manifest(config: SiteConfig, pages: Iterable[Page], protection: Protec
     return Manifest(urls, tuple(Rule(with_base(base, r.path), Access().tightened(r.groups)) for r in rules))
 
 
-__all__ = ["MANIFEST_PATH", "Protection", "build_manifest", "forbidden_output", "prompt_output", "protect_pages"]
+def manifest_file(config: SiteConfig, pages: Iterable[Page], protection: Protection) -> dict[str, bytes]:
+    """The protected output's manifest, for sites with an ``auth:`` block (even with nothing protected:
+    the gates then know that, rather than refusing everything for want of a manifest)."""
+    if config.auth is None:
+        return {}
+    return {protected(MANIFEST_PATH): build_manifest(config, pages, protection).to_json()}

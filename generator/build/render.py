@@ -129,6 +129,14 @@ def _fixed(layout: str, title: str) -> Callable[[SiteRenderer, Task], LayoutCall
     return prepare
 
 
+def _gate(gate: str) -> Callable[[SiteRenderer, Task], LayoutCall]:
+    """A protected page's prompt ("sign-in") or 403 page ("forbidden"): title and groups, no body."""
+    def prepare(r: SiteRenderer, task: Task) -> LayoutCall:
+        page = r.model.pages[task.index]
+        return LayoutCall("protected.html", {"page": r.views.gate_page(page, gate)}, page_source=page.source)
+    return prepare
+
+
 PREPARE: dict[Kind, Callable[[SiteRenderer, Task], LayoutCall]] = {
     Kind.PAGE: _page,
     Kind.LISTING: _listing,
@@ -136,6 +144,8 @@ PREPARE: dict[Kind, Callable[[SiteRenderer, Task], LayoutCall]] = {
     Kind.TAGS: _fixed("tags.html", "Tags"),
     Kind.NOT_FOUND: _fixed("404.html", "Page not found"),
     Kind.CALLBACK: _fixed("callback.html", "Signing in…"),
+    Kind.PROMPT: _gate("sign-in"),
+    Kind.FORBIDDEN: _gate("forbidden"),
 }
 if PREPARE.keys() != set(Kind):  # pragma: no cover - a new Kind without its function
     raise ImportError(f"render.PREPARE lacks {set(Kind) - PREPARE.keys()}")

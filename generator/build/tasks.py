@@ -18,6 +18,8 @@ class Kind(Enum):
     TAG = "tag"  # the posts of one tag
     NOT_FOUND = "404"
     CALLBACK = "callback"  # the sign-in callback page (auth.redirect_path)
+    PROMPT = "prompt"  # a protected page's sign-in prompt (its public URL, and a copy for the gates)
+    FORBIDDEN = "forbidden"  # a group page's 403 page, for the gates
 
     @property
     def in_sitemap(self) -> bool:
@@ -36,5 +38,5 @@ class Task:
     kind: Kind
     output: str
     url: str
-    index: int = -1  # page index for PAGE; pager number for LISTING
+    index: int = -1  # page index for PAGE, PROMPT and FORBIDDEN; pager number for LISTING
     tag: str = ""  # tag slug for TAG

@@ -18,6 +18,7 @@ from atoll import __version__
 from atoll.build.collections import TAGS_URL, Pager, Tag, slugify
 from atoll.build.content import Page
 from atoll.build.model import SiteModel
+from atoll.build.protect import listed_in
 from atoll.config import SiteConfig, with_base
 
 
@@ -85,16 +86,35 @@ class TemplateViews:
             section=page.section, url=self.url(page.url),
             permalink_url=self.model.config.base_url + page.url.lstrip("/"),
         )
+        access = self.model.protection.of(page)
+        view["members_only"] = access is not None
+        view["groups"] = list(access.groups) if access is not None else []
         if html is not None:
             view["html"] = Markup(html)  # noqa: S704 - Markdown's output, meant as HTML
             view["toc"] = toc or []
         return view
 
     def listed(self, page: Page) -> dict[str, Any]:
-        """A page as listings show it (no body), built once per model."""
+        """A page as listings show it (no body), built once per model; a protected page by
+        its title only, since listings are public."""
         view = self._views.get(page.source)
         if view is None:
-            view = self._views[page.source] = self.page(page)
+            view = self._views[page.source] = self.gate_page(page) if page in self.model.protection \
+                else self.page(page)
+        return view
+
+    def gate_page(self, page: Page, gate: str | None = None) -> dict[str, Any]:
+        """What may be shown of a protected page in public: its title, URL, tags and who may read it
+        (``gate``: "sign-in" for its prompt, "forbidden" for its 403 page)."""
+        access = self.model.protection.of(page)
+        view: dict[str, Any] = dict.fromkeys(page.extra, "")  # the author's own keys, emptied
+        view.update(
+            title=page.title, description="", date=None, updated=None, draft=page.draft, layout=page.layout,
+            url=self.url(page.url), permalink_url=self.model.config.base_url + page.url.lstrip("/"),
+            members_only=True, auth="required", groups=list(access.groups) if access is not None else [],
+            tags=[{"name": t, "url": self.url(f"{TAGS_URL}{slugify(t)}/")} for t in page.tags],
+            source=page.source, section=page.section, gate=gate,
+        )
         return view
 
     @cached_property
@@ -103,7 +123,8 @@ class TemplateViews:
 
     @cached_property
     def pages(self) -> Views:
-        return Views(self.model.pages, self.listed)
+        m = self.model
+        return Views([p for p in m.pages if listed_in(m.config, p, m.protection)], self.listed)
 
     def tag(self, tag: Tag) -> dict[str, Any]:
         return {"name": tag.name, "slug": tag.slug, "url": self.url(tag.url), "pages": Views(tag.pages, self.listed)}

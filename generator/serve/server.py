@@ -25,6 +25,7 @@ import tornado.httpserver
 import tornado.ioloop
 
 from atoll.build import cache
+from atoll.build.protect import PROTECTED
 from atoll.config import SiteConfig, is_loopback_host, load_config
 from atoll.errors import BuildFailed, SiteError, StartError, errors_count
 from atoll.ports import listen_on
@@ -192,7 +193,9 @@ class DevServer:
         secret = secrets.token_urlsafe(32)
         self.say("Session secret: a random one for this run (set ATOLL_SESSION_SECRET in production)")
         try:
-            settings = companion_pkg.settings_from_site(configured, secret=secret, origin=self.origin)
+            # The dev build keeps its protected output inside its own (dot-folder, never served) output.
+            settings = companion_pkg.settings_from_site(configured, secret=secret, origin=self.origin,
+                                                        protected=self.builder.out / PROTECTED)
             api = companion_pkg.load_api(configured)
         except companion_pkg.CompanionConfigError as exc:
             raise ServeError(f"companion: {exc}") from exc
