@@ -160,12 +160,12 @@ class Process:
         except OSError:
             return ""
 
-    def wait_until_ready(self, url: str, timeout: float = START_TIMEOUT) -> None:
+    def wait_until_ready(self, url: str, timeout: float = START_TIMEOUT, status: int = 200) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.popen.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.popen.returncode}:\n{self.log_tail()}")
-            if http_status(url) == 200:
+            if http_status(url) == status:
                 return
             time.sleep(0.05)
         self.stop()

@@ -38,8 +38,11 @@ def recipe() -> str:
     return found.group(1)
 
 
-def nginx_config(*, port: int, companion: str, dist: Path, protected: Path, scratch: Path) -> str:
-    block = (recipe()
+def nginx_config(*, port: int, companion: str, dist: Path, protected: Path, scratch: Path,
+                 gate: str = "auth_request") -> str:
+    """``gate``: "auth_request" (the docs' recipe) or "companion" (:func:`companion_serves`)."""
+    block = (recipe() if gate == "auth_request" else companion_serves(recipe()))
+    block = (block
              .replace("/srv/mysite/dist-protected", str(protected))
              .replace("/srv/mysite/dist", str(dist))
              .replace("127.0.0.1:8000", companion)
@@ -90,14 +93,16 @@ def require_nginx() -> None:
         pytest.fail(f"{NGINX} is missing: run `sh tools/setup-test.sh` (it installs Debian's nginx-light)")
 
 
-def start_nginx(*, companion: str, dist: Path, protected: Path, scratch: Path, port: int | None = None) -> Nginx:
+def start_nginx(*, companion: str, dist: Path, protected: Path, scratch: Path, port: int | None = None,
+                gate: str = "auth_request") -> Nginx:
     require_nginx()
     port = port or free_port()
     scratch.mkdir(parents=True, exist_ok=True)
     for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"):
         (scratch / name).mkdir(exist_ok=True)
     conf = scratch / "nginx.conf"
-    conf.write_text(nginx_config(port=port, companion=companion, dist=dist, protected=protected, scratch=scratch))
+    conf.write_text(nginx_config(port=port, companion=companion, dist=dist, protected=protected, scratch=scratch,
+                                 gate=gate))
     check = subprocess.run([NGINX, "-t", "-q", "-c", str(conf), "-p", str(scratch)], capture_output=True, text=True)
     assert check.returncode == 0, f"nginx rejects the recipe:\n{check.stderr}"
     with (scratch / "stderr.log").open("wb") as stderr:
@@ -116,3 +121,14 @@ def start_nginx(*, companion: str, dist: Path, protected: Path, scratch: Path, p
 def copy_tree(source: Path, target: Path) -> Path:
     shutil.copytree(source, target, symlinks=True)
     return target
+
+
+def companion_serves(block: str) -> str:
+    """The recipe turned into the other production shape: nginx hands protected URLs to the
+    companion, which serves them itself (as a CloudFront behaviour with the companion as origin)."""
+    gate_start = block.index("    location /_atoll_gate/ {")
+    gate_end = block.index("    location = /_atoll_check {")
+    proxied = ("    location /_atoll_gate/ {\n        internal;\n"
+               "        proxy_pass http://atoll_companion$request_uri;\n        proxy_set_header Host $host;\n"
+               "        proxy_http_version 1.1;\n        proxy_set_header Connection \"\";\n    }\n\n")
+    return block[:gate_start] + proxied + block[gate_end:]

@@ -3,14 +3,16 @@ prompt and 403 pages and the manifest into the protected output."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 from atoll.gate.manifest import parse
 from atoll.gate.rules import Access
 from conftest import MakeSite
-from sitekit import run_atoll, tree
+from sitekit import REPO, run_atoll, tree
 
 AUTH = "auth:\n  client_id: abc\n  authority: https://idp.example.com\n"
 SITE = {
@@ -149,3 +151,20 @@ def test_clean_removes_the_protected_output_too(make_site: MakeSite) -> None:
     result = run_atoll("clean", "--site", site)
     assert result.code == 0 and "dist-protected" in result.out
     assert not (site / "dist-protected").exists() and not (site / "dist").exists()
+
+
+def load_scan() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("protected_scan", REPO / "tools" / "protected_scan.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_leak_scan_finds_nothing_in_the_example_site_and_finds_a_planted_leak(tmp_path: Path) -> None:
+    scan = load_scan().scan
+    assert run_atoll("build", "--site", REPO, "--out", tmp_path / "dist", "--no-cache").code == 0
+    assert scan(tmp_path / "dist", tmp_path / "dist-protected") == []
+    leaked = (tmp_path / "dist-protected/members/editors/index.html").read_bytes()
+    (tmp_path / "dist/leak.html").write_bytes(leaked)
+    assert {url for _, url, _ in scan(tmp_path / "dist", tmp_path / "dist-protected")} == {"/members/editors/"}

@@ -4,7 +4,7 @@
 
 For every page in the protected output's manifest, the text of its body (the
 ``class="content"`` element) and its description are cut into runs of six
-words (shorter paragraphs whole); every file in the public output is then
+words (shorter paragraphs and list items whole); every file in the public output is then
 searched for each run, after HTML and JSON unescaping. Prints each hit as
 ``public file: protected URL: text`` and, last, ``N hits``; exits 1 when N > 0.
 """
@@ -20,6 +20,9 @@ from pathlib import Path
 
 WINDOW = 6
 MIN_CHARS = 12
+# Text runs end at these; inline elements (links, code, emphasis) are part of their paragraph.
+BLOCKS = frozenset({"p", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "blockquote", "table",
+                    "tr", "td", "th", "div", "section", "article", "figure", "figcaption", "dl", "dt", "dd"})
 
 
 class _Body(HTMLParser):
@@ -36,14 +39,16 @@ class _Body(HTMLParser):
         if tag == "meta" and values.get("name") == "description" and values.get("content"):
             self.runs.append(values["content"] or "")
         if self.depth:
-            self.depth += tag not in ("br", "img", "hr", "input", "meta", "link")
-            self._flush()
+            self.depth += tag not in ("br", "img", "hr", "input", "meta", "link", "wbr")
+            if tag in BLOCKS:
+                self._flush()
         elif tag == "div" and "content" in (values.get("class") or "").split():
             self.depth = 1
 
-    def handle_endtag(self, tag: str) -> None:  # noqa: ARG002 - HTMLParser signature
+    def handle_endtag(self, tag: str) -> None:
         if self.depth:
-            self._flush()
+            if tag in BLOCKS:
+                self._flush()
             self.depth -= 1
 
     def handle_data(self, data: str) -> None:

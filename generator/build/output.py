@@ -86,6 +86,11 @@ def _sweep_leftovers(out: Path) -> None:
                 shutil.rmtree(entry, ignore_errors=True)
 
 
+def _remove_all(folders: list[Path]) -> None:
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _swap(new: Path, target: Path) -> list[Path]:
     """Rename ``new`` to ``target``; the previous ``target`` (renamed aside) is returned for deletion."""
     if not target.exists():
@@ -161,8 +166,7 @@ class Staging:
         old += _swap(self.path, self.out)
         if not old:
             return None
-        sweeper = threading.Thread(target=lambda: [shutil.rmtree(p, ignore_errors=True) for p in old],
-                                   name="atoll-sweep", daemon=False)
+        sweeper = threading.Thread(target=_remove_all, args=(old,), name="atoll-sweep", daemon=False)
         sweeper.start()
         return sweeper
 
