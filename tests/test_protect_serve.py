@@ -40,3 +40,17 @@ def test_a_page_protected_after_a_save_is_gated_at_once(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, server.log_text.getvalue()  # type: ignore[attr-defined]
             time.sleep(0.1)
         assert b"gannet-5" not in get(server.origin + "/")[2]
+
+
+def test_a_body_edit_of_a_protected_page_reaches_only_the_protected_output(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        protected = server.builder.out / ".atoll-protected" / "members" / "index.html"
+        assert b"gannet-3" in protected.read_bytes()
+        (site / "content/members.md").write_text("---\ntitle: Members\nauth: required\n---\nEdited gannet-6.\n")
+        deadline = time.monotonic() + 20
+        while b"gannet-6" not in protected.read_bytes():
+            assert time.monotonic() < deadline, server.log_text.getvalue()  # type: ignore[attr-defined]
+            time.sleep(0.1)
+        public = (server.builder.out / "members" / "index.html").read_bytes()
+        assert b"gannet" not in public and b"data-atoll-signin" in public
