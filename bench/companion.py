@@ -19,14 +19,10 @@ import argparse
 import http.client
 import json
 import logging
-import multiprocessing
 import os
 import socket
-import statistics
 import sys
-import threading
 import time
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -38,19 +34,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from atoll.companion import CompanionSettings, create_app
+from loadgen import FORK, Request, listening_socket, print_table
 
 CLIENT_ID = "bench-client"
 ORIGIN = "http://127.0.0.1:4321"
 SECRET = "bench-secret-" + "b" * 32
-FORK = multiprocessing.get_context("fork")
-
-
-def listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(1024)
-    return sock
 
 
 def provider_app(issuer: str, jwks: dict[str, Any]) -> Any:
@@ -87,65 +75,6 @@ def tokens(key: rsa.RSAPrivateKey, issuer: str) -> dict[str, Any]:
     return {"id_token": id_token, "access_token": access_token, "expires_in": 3600}
 
 
-def client_process(port: int, request: tuple[str, bytes | None, dict[str, str]], connections: int,
-                   duration: float, start_at: float, results: Connection) -> None:
-    method, body, headers = request
-    counts = {"ok": 0, "errors": 0}
-    lock = threading.Lock()
-
-    def loop() -> None:
-        ok = errors = 0
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.time() < start_at:
-            time.sleep(0.001)
-        deadline = start_at + duration
-        while time.time() < deadline:
-            try:
-                conn.request(method, "/auth/session", body=body, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                if response.status == 200:
-                    ok += 1
-                else:
-                    errors += 1
-            except (OSError, http.client.HTTPException):
-                errors += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.close()
-        with lock:
-            counts["ok"] += ok
-            counts["errors"] += errors
-
-    threads = [threading.Thread(target=loop) for _ in range(connections)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    results.send(counts)
-    results.close()
-
-
-def measure(port: int, request: tuple[str, bytes | None, dict[str, str]], concurrency: int,
-            duration: float) -> tuple[float, int]:
-    """Requests per second and errors with ``concurrency`` connections spread over up to 4 processes."""
-    processes = min(concurrency, 4)
-    shares = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
-    start_at = time.time() + 0.5
-    pipes, children = [], []
-    for share in shares:
-        receive, send = FORK.Pipe(duplex=False)
-        child = FORK.Process(target=client_process, args=(port, request, share, duration, start_at, send))
-        child.start()
-        send.close()
-        pipes.append(receive)
-        children.append(child)
-    totals = [pipe.recv() for pipe in pipes]
-    for child in children:
-        child.join()
-    return sum(t["ok"] for t in totals) / duration, sum(t["errors"] for t in totals)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--workers", type=int, default=2)
@@ -168,28 +97,21 @@ def main(argv: list[str] | None = None) -> int:
         server.start()
     try:
         post_body = json.dumps(tokens(key, issuer)).encode()
-        post = ("POST", post_body, {"Origin": ORIGIN, "Content-Type": "application/json"})
+        post = Request("POST", "/auth/session", post_body, {"Origin": ORIGIN, "Content-Type": "application/json"})
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         for _ in range(2 * args.workers):  # warm each worker's key cache
-            conn.request("POST", "/auth/session", body=post_body, headers=post[2])
+            conn.request("POST", "/auth/session", body=post_body, headers=post.headers)
             response = conn.getresponse()
             response.read()
             conn.close()
         cookie = response.getheader("Set-Cookie", "").split(";")[0]
         assert response.status == 200 and cookie, "the companion did not accept the bench tokens"
-        get = ("GET", None, {"Cookie": cookie})
+        get = Request("GET", "/auth/session", headers={"Cookie": cookie})
         print(f"companion under waitress: {args.workers} worker processes x {args.threads} threads, "
               f"{os.cpu_count()} CPUs, {args.rounds} runs of {args.duration:g} s each (median, min-max)")
-        print(f"{'request':<32}{'conc.':>6}{'req/s':>10}{'min-max':>16}{'errors':>8}")
-        failed = 0
-        for label, request in (("POST /auth/session (verify)", post), ("GET /auth/session", get)):
-            for concurrency in (1, 16):
-                runs = [measure(port, request, concurrency, args.duration) for _ in range(args.rounds)]
-                rates = [rate for rate, _ in runs]
-                errors = sum(e for _, e in runs)
-                failed += errors
-                spread = f"{min(rates):.0f}-{max(rates):.0f}"
-                print(f"{label:<32}{concurrency:>6}{statistics.median(rates):>10.0f}{spread:>16}{errors:>8}")
+        failed = print_table("request", [("POST /auth/session (verify)", port, post),
+                                         ("GET /auth/session", port, get)],
+                             rounds=args.rounds, duration=args.duration)
     finally:
         for server in servers:
             server.terminate()

@@ -16,17 +16,12 @@ machine's cores. Needs nginx (`sh tools/setup-test.sh` installs Debian's nginx-l
 from __future__ import annotations
 
 import argparse
-import http.client
 import logging
-import multiprocessing
 import os
 import socket
-import statistics
 import sys
 import tempfile
-import threading
 import time
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -37,23 +32,15 @@ import waitress
 from atoll.cli import main as atoll_main
 from atoll.companion import CompanionSettings, create_app
 from atoll.companion.session import SessionCookie
+from loadgen import FORK, Request, listening_socket, print_table
 from nginx_helpers import start_nginx
 
 SECRET = "bench-secret-" + "p" * 32
 MARK = b"Members-only bench text heron-5150."
-FORK = multiprocessing.get_context("fork")
 PAGES = {
     "content/index.md": "---\ntitle: Home\n---\nPublic home.\n",
     "content/members/notes.md": f"---\ntitle: Notes\nauth: required\n---\n{MARK.decode()}\n\n" + "More text. " * 300,
 }
-
-
-def listening_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(1024)
-    return sock
 
 
 def companion_worker(settings: CompanionSettings, sock: socket.socket, threads: int) -> None:
@@ -71,63 +58,6 @@ def build_site(folder: Path, origin: str) -> Path:
     if atoll_main(["build", "--site", str(site), "--no-cache"]) != 0:
         raise SystemExit("bench: the site did not build")
     return site
-
-
-def client_process(port: int, path: str, cookie: str, connections: int, duration: float, start_at: float,
-                   results: Connection) -> None:
-    counts = {"ok": 0, "errors": 0}
-    lock = threading.Lock()
-
-    def loop() -> None:
-        ok = errors = 0
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        while time.time() < start_at:
-            time.sleep(0.001)
-        deadline = start_at + duration
-        while time.time() < deadline:
-            try:
-                conn.request("GET", path, headers={"Cookie": cookie})
-                response = conn.getresponse()
-                body = response.read()
-                if response.status == 200 and MARK in body:
-                    ok += 1
-                else:
-                    errors += 1
-            except (OSError, http.client.HTTPException):
-                errors += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.close()
-        with lock:
-            counts["ok"] += ok
-            counts["errors"] += errors
-
-    threads = [threading.Thread(target=loop) for _ in range(connections)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    results.send(counts)
-    results.close()
-
-
-def measure(port: int, path: str, cookie: str, concurrency: int, duration: float) -> tuple[float, int]:
-    """Requests per second and errors, ``concurrency`` connections spread over up to 4 processes."""
-    processes = min(concurrency, 4)
-    shares = [concurrency // processes + (1 if i < concurrency % processes else 0) for i in range(processes)]
-    start_at = time.time() + 0.5
-    pipes, children = [], []
-    for share in shares:
-        receive, send = FORK.Pipe(duplex=False)
-        child = FORK.Process(target=client_process, args=(port, path, cookie, share, duration, start_at, send))
-        child.start()
-        send.close()
-        pipes.append(receive)
-        children.append(child)
-    totals = [pipe.recv() for pipe in pipes]
-    for child in children:
-        child.join()
-    return sum(t["ok"] for t in totals) / duration, sum(t["errors"] for t in totals)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -162,17 +92,11 @@ def main(argv: list[str] | None = None) -> int:
             cookie = SessionCookie(SECRET, secure=False).set_header(user)[1].split(";", 1)[0]
             print(f"companion under waitress: {args.workers} worker processes x {args.threads} threads; nginx "
                   f"1 worker; {os.cpu_count()} CPUs; {args.rounds} runs of {args.duration:g} s each (median, min-max)")
-            print(f"{'GET /members/notes/ (signed in)':<40}{'conc.':>6}{'req/s':>10}{'min-max':>16}{'errors':>8}")
-            failed = 0
-            for label, port in (("through the companion", companion_port), ("through nginx auth_request", nginx_port)):
-                for concurrency in (1, 16):
-                    runs = [measure(port, "/members/notes/", cookie, concurrency, args.duration)
-                            for _ in range(args.rounds)]
-                    rates = [rate for rate, _ in runs]
-                    errors = sum(e for _, e in runs)
-                    failed += errors
-                    spread = f"{min(rates):.0f}-{max(rates):.0f}"
-                    print(f"{label:<40}{concurrency:>6}{statistics.median(rates):>10.0f}{spread:>16}{errors:>8}")
+            page = Request("GET", "/members/notes/", headers={"Cookie": cookie}, expect=MARK)
+            failed = print_table("GET /members/notes/ (signed in)",
+                                 [("through the companion", companion_port, page),
+                                  ("through nginx auth_request", nginx_port, page)],
+                                 rounds=args.rounds, duration=args.duration)
         finally:
             if nginx is not None:
                 nginx.stop()

@@ -139,20 +139,25 @@ def test_signed_out_reader_gets_the_prompt_signs_in_and_lands_on_the_page(
     reader.assert_clean()
 
 
-def test_a_member_reads_the_group_page(stack: Stack, readers: Callable[[str], Reader]) -> None:
+def open_as(user: DevUser, path: str, stack: Stack, readers: Callable[[str], Reader]) -> tuple[Reader, int]:
+    """A reader signed in as ``user`` (from the home page) who then opens ``path``: (reader, status)."""
     reader = readers(stack.url)
-    reader.sign_in(STELLA, path="/")
-    response = reader.page.goto(stack.url + "/staff/plan/")
-    assert response is not None and response.status == 200
+    reader.sign_in(user, path="/")
+    response = reader.page.goto(stack.url + path)
+    assert response is not None
+    return reader, response.status
+
+
+def test_a_member_reads_the_group_page(stack: Stack, readers: Callable[[str], Reader]) -> None:
+    reader, status = open_as(STELLA, "/staff/plan/", stack, readers)
+    assert status == 200
     expect(reader.page.locator("main")).to_contain_text(STAFF_TEXT)
     reader.assert_clean()
 
 
 def test_a_non_member_gets_the_403_page_with_sign_out(stack: Stack, readers: Callable[[str], Reader]) -> None:
-    reader = readers(stack.url)
-    reader.sign_in(READER, path="/")
-    response = reader.page.goto(stack.url + "/staff/plan/")
-    assert response is not None and response.status == 403
+    reader, status = open_as(READER, "/staff/plan/", stack, readers)
+    assert status == 403
     main = reader.page.locator("main")
     expect(main).to_contain_text("members of staff")
     expect(main).not_to_contain_text("albatross-22")
