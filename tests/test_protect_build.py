@@ -21,7 +21,7 @@ SITE = {
     "content/blog/open.md": "---\ntitle: Open post\ndate: 2026-01-01\ntags: [news]\n---\nEveryone reads this.\n",
     "content/blog/members.md": (
         "---\ntitle: Members post\ndate: 2026-01-02\ntags: [news]\nauth: required\n"
-        "description: Summary kestrel-88\nsummary: extra kestrel-89\n---\n"
+        "description: Summary kestrel-88\nteaser: extra kestrel-89\n---\n"
         "## Heading kestrel-90\n\nBody kestrel-91.\n"),
     "content/staff/plan.md": "---\ntitle: Staff plan\n---\nPlan osprey-12.\n",
     "content/editors.md": "---\ntitle: Editors desk\nauth: {groups: [editors, admins]}\n---\nDesk puffin-7.\n",

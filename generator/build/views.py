@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from atoll import __version__
 from atoll.build.collections import TAGS_URL, Pager, Tag, slugify
-from atoll.build.content import Page
+from atoll.build.content import KEPT_FIELDS, Page
 from atoll.build.model import SiteModel
 from atoll.build.protect import listed_in
 from atoll.config import SiteConfig, with_base
@@ -108,6 +108,7 @@ class TemplateViews:
         (``gate``: "sign-in" for its prompt, "forbidden" for its 403 page)."""
         access = self.model.protection.of(page)
         view: dict[str, Any] = dict.fromkeys(page.extra, "")  # the author's own keys, emptied
+        view.update(dict.fromkeys(KEPT_FIELDS))  # computed from the body for public pages, never for these
         view.update(
             title=page.title, description="", date=None, updated=None, draft=page.draft, layout=page.layout,
             url=self.url(page.url), permalink_url=self.model.config.base_url + page.url.lstrip("/"),
