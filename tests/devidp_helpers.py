@@ -6,6 +6,7 @@ import base64
 import hashlib
 import json
 import secrets
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -13,8 +14,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import pytest
+
 from atoll.config import SiteConfig, parse_config
-from atoll.devidp import DevIdpApp
+from atoll.devidp import DevIdpApp, runner
+from atoll.wsgi.server import ThreadingWSGIServer
 from companion_helpers import ORIGIN, Result
 
 CLIENT_ID = "idp-test-client"
@@ -112,3 +116,19 @@ def sign_in(idp: Idp, username: str = "reader", password: str = "atoll-dev") -> 
     assert result.status == 200, result.body
     tokens: dict[str, Any] = json.loads(result.body)
     return tokens
+
+
+def stop_right_after_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``run_idp`` return as soon as it has bound and printed (as if Ctrl-C came at once)."""
+    real_start = runner.start_idp
+
+    def start_and_stop(*args: Any, **kwargs: Any) -> tuple[ThreadingWSGIServer, DevIdpApp]:
+        server, app = real_start(*args, **kwargs)
+        server.shutdown()
+        finished = threading.Thread(target=lambda: None)
+        finished.start()
+        finished.join()
+        server.thread = finished
+        return server, app
+
+    monkeypatch.setattr(runner, "start_idp", start_and_stop)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from atoll.devidp import runner
 from atoll.errors import StartError
 from atoll.wsgi.server import start_background, stop
 from companion_helpers import ORIGIN, SECRET, Result
-from devidp_helpers import SITE_YAML, Idp, http, sign_in
+from devidp_helpers import SITE_YAML, Idp, http, sign_in, stop_right_after_start
 from example.todos import create_app as create_todos
 
 
@@ -77,18 +76,7 @@ def test_run_idp_refuses_a_public_address() -> None:
 
 
 def test_run_idp_says_it_is_for_development_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_start = runner.start_idp
-
-    def start_and_stop(*args: object, **kwargs: object) -> object:
-        server, app = real_start(*args, **kwargs)  # type: ignore[arg-type]
-        server.shutdown()
-        finished = threading.Thread(target=lambda: None)
-        finished.start()
-        finished.join()
-        server.thread = finished
-        return server, app
-
-    monkeypatch.setattr(runner, "start_idp", start_and_stop)
+    stop_right_after_start(monkeypatch)
     log = io.StringIO()
     runner.run_idp(None, log=log, port=0)
     err = log.getvalue()

@@ -9,7 +9,6 @@ import json
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from atoll.devidp import runner
 from atoll.errors import StartError
 from atoll.ports import listen_on
 from atoll.serve import server as server_module
+from devidp_helpers import stop_right_after_start
 from serve_helpers import dev_server, free_port, get
 from sitekit import write_files
 
@@ -117,18 +117,7 @@ def test_serve_moves_both_default_ports_and_the_site_follows(tmp_path: Path,
 
 
 def test_idp_alone_moves_its_default_port(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_start = runner.start_idp
-
-    def start_and_stop(*args: object, **kwargs: object) -> object:
-        server, app = real_start(*args, **kwargs)  # type: ignore[arg-type]
-        server.shutdown()
-        finished = threading.Thread(target=lambda: None)
-        finished.start()
-        finished.join()
-        server.thread = finished
-        return server, app
-
-    monkeypatch.setattr(runner, "start_idp", start_and_stop)
+    stop_right_after_start(monkeypatch)
     with taken_port() as default:
         monkeypatch.setattr(runner, "DEFAULT_PORT", default)
         log = io.StringIO()
