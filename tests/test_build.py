@@ -252,3 +252,16 @@ def test_a_site_robots_txt_replaces_the_generated_one(make_site) -> None:
                       "public/robots.txt": "User-agent: *\nDisallow: /\n"})
     assert run_atoll("build", "--site", site).code == 0
     assert (site / "dist/robots.txt").read_text() == "User-agent: *\nDisallow: /\n"
+
+
+def test_layouts_write_their_own_data_blocks_with_json_block(make_site) -> None:
+    site = make_site({
+        "layouts/page.html": '<main>{{ page.title }}</main><script type="application/json" id="chart">'
+                             "{{ page.chart | json_block | safe }}</script>",
+        "content/index.md": "---\ntitle: Home\nchart: {label: '</script><!--<script>', n: 3}\n---\nHi\n",
+    })
+    assert run_atoll("build", "--site", site).code == 0
+    html = (site / "dist/index.html").read_text()
+    block = html.split('id="chart">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(block) == {"label": "</script><!--<script>", "n": 3}
+    assert not set(block) & set("<>&")
