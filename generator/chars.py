@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The complement of XML 1.0's Char production, spelled as what it excludes (much faster to search).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 HINT = "delete it (a YAML escape such as \"\\x01\" or \"\\ud800\" puts it there; a stray byte in the file too)"
 
@@ -16,6 +17,23 @@ def first_forbidden(text: str) -> int | None:
     """The index of the first character XML 1.0 forbids, or None."""
     found = _NOT_XML.search(text)
     return found.start() if found else None
+
+
+_ALLOWED_BYTES = bytes(b for b in range(256) if b >= 0x20 or b in (0x09, 0x0A, 0x0D))
+
+
+def forbidden_in_file(data: bytes, text: str) -> tuple[int, str] | None:
+    """(line, ``U+000B``) of the first forbidden character of a UTF-8 file, or None.
+
+    ``text`` is ``data`` decoded. The fast path deletes every allowed byte (a C
+    loop) and looks for the two forbidden non-characters; a regular expression
+    runs only to place an error. (UTF-8 that decodes holds no surrogates.)"""
+    if not data.translate(None, _ALLOWED_BYTES) and (text.isascii() or ("\ufffe" not in text and "\uffff" not in text)):
+        return None
+    index = first_forbidden(text)
+    if index is None:
+        return None
+    return text.count("\n", 0, index) + 1, describe(text[index])
 
 
 def describe(char: str) -> str:

@@ -41,3 +41,11 @@ def test_a_control_character_in_front_matter_is_a_file_line_error(make_site) -> 
     assert result.code == 1
     assert result.err.startswith("content/index.md:3: front matter: 'description' holds the control "
                                  "character U+0007")
+
+
+def test_forbidden_characters_in_a_file_are_placed_on_their_line() -> None:
+    from atoll.chars import forbidden_in_file
+
+    for text, expected in [("a\nb\n", None), ("é\n\U0001f600\n\x85\n", None), ("a\nb\x0cc\n", (2, "U+000C")),
+                           ("a\n\nx\ufffe\n", (3, "U+FFFE")), ("\uffff", (1, "U+FFFF")), ("\x00", (1, "U+0000"))]:
+        assert forbidden_in_file(text.encode(), text) == expected, repr(text)

@@ -262,11 +262,6 @@ def parse_page(source: str, rel: str, text: str) -> Page:
             if bad:
                 f.fail(key, f"{key!r} holds the control character {bad}, which no page, feed or sitemap "
                             f"may carry", chars.HINT)
-    index = chars.first_forbidden(fm.body)
-    if index is not None:
-        errors.append(SiteError(f"the text holds the control character {chars.describe(fm.body[index])}, which "
-                                f"no page or feed may carry", source, fm.body_line + fm.body.count("\n", 0, index),
-                                chars.HINT))
     slug = f.text("slug")
     if slug is not None and not _SLUG_RE.match(slug):
         f.fail("slug", f"'slug' must be a single URL segment (letters, digits, '-', '_', '.'), got {slug!r}")

@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from atoll import chars
 from atoll.build.content import Page, PageErrors, parse_page
 from atoll.errors import BuildFailed, SiteError
 from atoll.theme import shown_path, theme_dirs
@@ -162,9 +163,19 @@ def read_source(source: SourceFile, known_digest: str | None = None) -> ReadResu
         return result
     try:
         text = decode_utf8(data, source.source).replace("\r\n", "\n")
+    except SiteError as exc:
+        result.errors.append(exc)
+        return result
+    try:
         result.page = parse_page(source.source, source.rel, text)
     except SiteError as exc:
         result.errors.append(exc)
     except PageErrors as exc:
         result.errors.extend(exc.errors)
+    forbidden = chars.forbidden_in_file(data, text)
+    if forbidden is not None:
+        line, char = forbidden
+        result.page = None
+        result.errors.append(SiteError(f"the text holds the control character {char}, which no page or feed may carry",
+                                       source.source, line, chars.HINT))
     return result
