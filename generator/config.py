@@ -75,6 +75,9 @@ class AuthConfig:
     protect: tuple[ProtectRule, ...] = ()
     # Listings and tag pages show protected pages by title, marked members-only; false leaves them out.
     list_protected: bool = True
+    # What a signed-out reader of a protected page gets: "prompt" (its title and a sign-in button)
+    # or "redirect" (the same page, which starts the sign-in at once, one time per page and tab).
+    signed_out: str = "prompt"
 
     @property
     def is_cognito(self) -> bool:
@@ -290,6 +293,7 @@ def _parse_auth(data: Any, path: str, errors: ErrorList, line: int) -> AuthConfi
         dev_users=users,
         protect=protect,
         list_protected=c.get("list_protected", bool, True, "true or false"),
+        signed_out=_choice(c, "signed_out", ("prompt", "redirect")),
         **paths,
     )
 
@@ -318,6 +322,14 @@ def _parse_dev_users(value: Any, c: _Checker) -> tuple[DevUser, ...]:
             groups=tuple(groups),
         ))
     return tuple(users)
+
+
+def _choice(c: _Checker, key: str, choices: tuple[str, ...]) -> str:
+    value = c.text(key, choices[0])
+    if value not in choices:
+        c.fail(key, f"{key!r} must be one of {', '.join(choices)}, got {value!r}")
+        return choices[0]
+    return str(value)
 
 
 def _group_names(value: Any, c: _Checker, key: str) -> tuple[str, ...] | None:

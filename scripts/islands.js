@@ -28,7 +28,19 @@ async function start(manager) {
   // A new tab has no user in sessionStorage, so it asks the companion's cookie
   // session once (but not on the callback page, which is making one).
   const onCallbackPage = location.pathname === manager.settings.redirect_path;
-  render((await manager.getUser()) ?? (onCallbackPage ? null : await manager.loadSession({ once: true })));
+  const user = (await manager.getUser()) ?? (onCallbackPage ? null : await manager.loadSession({ once: true }));
+  render(user);
+  autostart(user);
+}
+
+// A protected page's prompt with auth.signed_out: redirect starts the sign-in by itself,
+// once per page and tab: a host that serves the prompt to everybody must not loop.
+function autostart(user) {
+  const control = document.querySelector("[data-atoll-signin][data-atoll-autostart]");
+  const key = `atoll.autostart:${location.pathname}`;
+  if (!control || user || sessionStorage.getItem(key)) return;
+  sessionStorage.setItem(key, "1");
+  control.click();
 }
 
 function show(user) {

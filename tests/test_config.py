@@ -130,3 +130,10 @@ def test_protect_rules_and_the_protected_output() -> None:
 def test_bad_protect_rules_name_their_line(rule: str, message: str) -> None:
     errors = errors_of(f"title: X\nauth:\n  client_id: a\n  protect:\n    - {rule}\n")
     assert len(errors) == 1 and errors[0].startswith(message.replace("'protect' rule", "each 'protect' rule")), errors
+
+
+def test_signed_out_is_prompt_or_redirect() -> None:
+    c = parse_config("title: X\nauth:\n  client_id: a\n  signed_out: redirect\n", Path("."))
+    assert c.auth is not None and c.auth.signed_out == "redirect"
+    assert errors_of("title: X\nauth:\n  client_id: a\n  signed_out: login\n") == [
+        "site.yaml:4: auth: 'signed_out' must be one of prompt, redirect, got 'login'"]

@@ -36,11 +36,12 @@ MEMBERS_TEXT = "Members text albatross-21, for signed-in readers."
 STAFF_TEXT = "Staff text albatross-22, for the staff group."
 
 
-def write_site(root: Path, *, authority: str | None = None, base_url: str | None = None) -> Path:
+def write_site(root: Path, *, authority: str | None = None, base_url: str | None = None,
+               signed_out: str = "prompt") -> Path:
     lines = ["title: Members site"]
     if base_url:
         lines.append(f"base_url: {base_url}")
-    lines += ["auth:", "  client_id: atoll-protect", "  post_login_path: /"]
+    lines += ["auth:", "  client_id: atoll-protect", "  post_login_path: /", f"  signed_out: {signed_out}"]
     if authority:
         lines += [f"  authority: {authority}", f"  cognito_domain: {authority}"]
     lines += ["  dev_users:",
@@ -174,3 +175,28 @@ def test_a_forged_session_gets_the_prompt(stack: Stack, readers: Callable[[str],
     response = reader.page.goto(stack.url + "/members/notes/")
     assert response is not None and response.status == 401
     expect(reader.page.locator("main")).not_to_contain_text("albatross-21")
+
+
+def test_with_signed_out_redirect_the_prompt_starts_the_sign_in_itself(
+        tmp_path: Path, readers: Callable[[str], Reader]) -> None:
+    site = serve_site(write_site(tmp_path / "site", signed_out="redirect"))
+    try:
+        reader = readers(site.url)
+        reader.page.goto(site.url + "/members/notes/")
+        reader.page.wait_for_url(f"{site.idp_url}/oauth2/authorize?*")
+        reader.dev_login(READER)
+        reader.page.wait_for_url(site.url + "/members/notes/")
+        expect(reader.page.locator("main")).to_contain_text(MEMBERS_TEXT)
+        # Signed out again, the prompt does not start a second sign-in in this tab (no loop on a
+        # host that serves the prompt to everybody); its button still does.
+        reader.context.clear_cookies()
+        reader.page.evaluate("() => { for (const k of Object.keys(sessionStorage)) "
+                             "if (!k.startsWith('atoll.autostart')) sessionStorage.removeItem(k); }")
+        reader.page.goto(site.url + "/members/notes/")
+        reader.page.locator("html[data-atoll-auth='signed-out']").wait_for(state="attached")
+        reader.page.wait_for_timeout(1500)  # time for a sign-in that must not start
+        expect(reader.page.locator("main button[data-atoll-signin]")).to_be_visible()
+        assert reader.page.url == site.url + "/members/notes/"
+        assert len(reader.requested(f"{site.idp_url}/oauth2/authorize", "GET")) == 1
+    finally:
+        site.stop()

@@ -107,6 +107,7 @@ class TemplateViews:
         """What may be shown of a protected page in public: its title, URL, tags and who may read it
         (``gate``: "sign-in" for its prompt, "forbidden" for its 403 page)."""
         access = self.model.protection.of(page)
+        auth = self.model.config.auth
         view: dict[str, Any] = dict.fromkeys(page.extra, "")  # the author's own keys, emptied
         view.update(dict.fromkeys(KEPT_FIELDS))  # computed from the body for public pages, never for these
         view.update(
@@ -115,6 +116,7 @@ class TemplateViews:
             members_only=True, auth="required", groups=list(access.groups) if access is not None else [],
             tags=[{"name": t, "url": self.url(f"{TAGS_URL}{slugify(t)}/")} for t in page.tags],
             source=page.source, section=page.section, gate=gate,
+            autostart=gate == "sign-in" and auth is not None and auth.signed_out == "redirect",
         )
         return view
 
