@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
+from urllib.parse import urlsplit
 
 from atoll import __version__
 from atoll.authurls import DEV_ORIGIN
@@ -20,7 +21,7 @@ from atoll.build import cache
 from atoll.build.output import MARKER
 from atoll.build.pipeline import build
 from atoll.cliprovider import add_cognito_parser, add_doctor_parser
-from atoll.config import SiteConfig, load_config
+from atoll.config import SiteConfig, is_loopback_host, load_config
 from atoll.errors import BuildFailed, SiteError, StartError, errors_count
 
 # serve, companion and idp import their servers (tornado, waitress, PyJWT) only when
@@ -122,11 +123,22 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--site-origin", default="http://127.0.0.1:4321", metavar="URL",
                    help="origin of the site signing in (default: http://127.0.0.1:4321)")
 
-    p = commands.add_parser("new", help="start a new site from the default theme",
-                            description="Scaffold a working site in DIR.")
+    p = commands.add_parser("new", help="start a new site on the default theme",
+                            description="Scaffold a working site in DIR: site.yaml and content/ only; "
+                                        "the layouts, scripts and stylesheet come from the installed theme.")
     p.add_argument("dir", type=Path, metavar="DIR")
     add_cognito_parser(commands)
     add_doctor_parser(commands)
+
+    p = commands.add_parser("eject", help="copy one file of the default theme into the site, to override it",
+                            description="Copy PATH (e.g. layouts/partials/header.html, public/css/site.css) "
+                                        "from the installed default theme into the site. The site's copy "
+                                        "wins from then on; every other file keeps coming from the theme. "
+                                        "With --list, print the theme's files.")
+    p.add_argument("path", nargs="?", metavar="PATH")
+    p.add_argument("--site", type=Path, default=Path("."), metavar="DIR",
+                   help="the site folder (default: the current folder)")
+    p.add_argument("--list", action="store_true", help="list the theme's files instead")
     return parser
 
 
@@ -172,6 +184,12 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     progress.clear()
     for note in report.notes:
         print(f"note: {note}", file=err)
+    host = urlsplit(config.base_url).hostname
+    if is_loopback_host(host):
+        print(f"warning: base_url is {config.base_url}, a loopback address: the canonical URLs, "
+              "social cards, feed, sitemap and robots.txt all point at this machine.\n"
+              "  hint: set base_url in site.yaml to the address readers will use (or pass --base-url) "
+              "before deploying", file=err)
     if config.auth is not None and config.auth.authority is None:
         print("note: auth.authority is not set: sign-in works only under `atoll serve` (its dev "
               "identity provider); set it before deploying", file=err)
@@ -225,6 +243,32 @@ def _cmd_new(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_SITE_ERRORS
     print(f"Created a new site in {args.dir} ({created} files).\n"
           f"Next: atoll build --site {args.dir}   (or: cd {args.dir} && atoll serve)", file=out)
+    return EXIT_OK
+
+
+def _cmd_eject(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from atoll.eject import eject, theme_files
+
+    if args.list or not args.path:
+        if not args.list:
+            print("atoll eject: name the theme file to copy, e.g. layouts/partials/header.html "
+                  "(atoll eject --list shows them all)", file=err)
+            return EXIT_USAGE
+        for name in theme_files():
+            print(name, file=out)
+        return EXIT_OK
+    if not args.site.is_dir():
+        print(f"atoll eject: the site folder {args.site} does not exist", file=err)
+        return EXIT_USAGE
+    try:
+        target = eject(args.site, args.path)
+    except SiteError as exc:
+        print(f"atoll eject: {exc.message}", file=err)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=err)
+        return EXIT_SITE_ERRORS
+    print(f"Copied the theme's {args.path} to {_shown_path(target)}; edit it there: it now overrides "
+          "the theme's.", file=out)
     return EXIT_OK
 
 
@@ -322,7 +366,7 @@ def main(argv: Sequence[str] | None = None, *, out: TextIO | None = None, err: T
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version (0) and bad usage (2)
         return int(exc.code or 0)
-    handlers = {"build": _cmd_build, "new": _cmd_new, "clean": _cmd_clean, "serve": _cmd_serve,
+    handlers = {"build": _cmd_build, "new": _cmd_new, "eject": _cmd_eject, "clean": _cmd_clean, "serve": _cmd_serve,
                 "companion": _cmd_companion, "idp": _cmd_idp, "cognito": _cmd_cognito, "doctor": _cmd_doctor}
     if args.command is None:
         parser.print_help(err)

@@ -104,6 +104,30 @@ class MenuItem:
     url: str
 
 
+# The authoring extensions every site gets unless its site.yaml lists its own
+# (`markdown: {extensions: [...]}`); tables, attr_list, md_in_html, toc and
+# fenced code are always on, the theme relies on them.
+DEFAULT_EXTENSIONS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("admonition", {}),
+    ("pymdownx.details", {}),
+    ("footnotes", {"BACKLINK_TITLE": "Back to the text of footnote %d"}),
+    ("def_list", {}),
+    ("abbr", {}),
+    ("pymdownx.tasklist", {"custom_checkbox": True}),
+    ("pymdownx.tabbed", {"alternate_style": True}),
+    ("pymdownx.keys", {}),
+    ("pymdownx.smartsymbols", {}),
+    ("pymdownx.mark", {}),
+)
+
+
+@dataclass(frozen=True)
+class MarkdownConfig:
+    """The ``markdown:`` block: which Python-Markdown extensions pages are written with."""
+
+    extensions: tuple[tuple[str, dict[str, Any]], ...] = DEFAULT_EXTENSIONS
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """A site: its folder and its validated ``site.yaml``."""
@@ -125,6 +149,9 @@ class SiteConfig:
     # a folder whose layouts/, scripts/ and public/ fill in for names the site's own
     # folders lack, before the default theme does
     theme: Path | None = None
+    markdown: MarkdownConfig = MarkdownConfig()
+    search: bool = True  # build a Pagefind index and show the header search box
+    image: str | None = None  # the default social card image (a site path or URL)
 
     @property
     def base_path(self) -> str:
@@ -399,6 +426,57 @@ def _parse_theme(c: _Checker, root: Path) -> Path | None:
     return folder
 
 
+def _parse_image(c: _Checker) -> str | None:
+    image: str | None = c.text("image")
+    if image is not None:
+        _check_url(c, "image", image, allow_path=True)
+    return image
+
+
+def _parse_markdown(value: Any, c: _Checker) -> MarkdownConfig:
+    if not isinstance(value, dict):
+        c.fail("markdown", "'markdown' must be a mapping, e.g. markdown: {extensions: [admonition]}")
+        return MarkdownConfig()
+    m = _Checker(value, c.path, c.errors, "markdown: ")
+    m.reject_unknown({"extensions"})
+    if "extensions" not in value:
+        return MarkdownConfig()
+    entries = value["extensions"]
+    if not isinstance(entries, list):
+        m.fail("extensions", "'extensions' must be a list of extension names (or {name: {settings}})")
+        return MarkdownConfig()
+    found: list[tuple[str, dict[str, Any]]] = []
+    for entry in entries:
+        if isinstance(entry, str):
+            name, settings = entry, {}
+        elif isinstance(entry, dict) and len(entry) == 1 and isinstance(next(iter(entry.values())) or {}, dict):
+            name, settings = next(iter(entry)), dict(next(iter(entry.values())) or {})
+        else:
+            m.fail("extensions", f"each extension must be a name or {{name: {{settings}}}}, got {entry!r}")
+            continue
+        problem = markdown_extension_problem(name, settings)
+        if problem:
+            m.fail("extensions", f"extension {name!r}: {problem}",
+                   "names are Python-Markdown's (admonition, footnotes, ...) or pymdown-extensions' "
+                   "(pymdownx.tabbed, ...)")
+            continue
+        found.append((name, settings))
+    return MarkdownConfig(extensions=tuple(found))
+
+
+def markdown_extension_problem(name: str, settings: dict[str, Any]) -> str | None:
+    """Why Python-Markdown cannot load ``name`` with ``settings``, or None when it can."""
+    import markdown  # only sites that configure extensions pay for this import here
+
+    try:
+        markdown.Markdown(extensions=[name], extension_configs={name: settings})
+    except (ImportError, AttributeError):
+        return "no such Python-Markdown extension is installed"
+    except (KeyError, TypeError, ValueError) as exc:
+        return f"bad settings ({exc})"
+    return None
+
+
 def parse_config(text: str, root: Path) -> SiteConfig:
     """Parse and validate ``site.yaml`` text; raise :class:`BuildFailed` on mistakes."""
     errors = ErrorList()
@@ -415,6 +493,10 @@ def parse_config(text: str, root: Path) -> SiteConfig:
     c = _Checker(data, CONFIG_NAME, errors, "")
     c.reject_unknown({"title", "base_url", "description", "author", "language", "output",
                       "per_page", "menu", "params", "auth", "companion", "protected_output", "theme"})
+
+
+                      "per_page", "menu", "params", "auth", "companion", "protected_output", "markdown",
+                      "search", "image"})
     for key in data:
         bad = chars.forbidden_in(data[key])
         if bad:
@@ -459,6 +541,11 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         auth=auth,
         companion=companion,
         theme=theme,
+
+
+        markdown=_parse_markdown(data["markdown"], c) if data.get("markdown") is not None else MarkdownConfig(),
+        search=c.get("search", bool, True, "true or false"),
+        image=_parse_image(c),
     )
     errors.raise_if_any()
     return config

@@ -1,13 +1,17 @@
-"""``atoll new DIR``: a small working site built on the default theme."""
+"""``atoll new DIR``: a small working site on the installed default theme.
+
+It holds only what the author writes (site.yaml, content/); the layouts,
+scripts and stylesheet come from the theme inside the package, so upgrading
+Atoll upgrades the site's theme. ``atoll eject PATH`` copies one theme file in
+to override it.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 
 from atoll.errors import SiteError
-from atoll.theme import default_theme
 
 SITE_YAML = """\
 # Site settings. Unknown keys are errors, so a typo never passes silently.
@@ -71,13 +75,10 @@ def scaffold(target: Path, *, today: dt.date | None = None) -> int:
     """Create a site in ``target`` (which must be missing or empty); return the file count."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise SiteError(f"{target} already exists and is not empty; choose a new folder")
-    theme = default_theme()
     title = target.resolve().name.replace("-", " ").replace("_", " ").title() or "My Site"
     client_id = "".join(ch for ch in target.resolve().name.lower() if ch.isalnum() or ch == "-") or "site"
     date = (today or dt.date.today()).isoformat()
     target.mkdir(parents=True, exist_ok=True)
-    for folder in ("layouts", "public"):
-        shutil.copytree(theme / folder, target / folder)
     files = {
         "site.yaml": SITE_YAML.format(title=title, client_id=client_id),
         "content/index.md": INDEX.format(title=title),

@@ -13,7 +13,7 @@ from atoll.build import cache, seal
 from sitekit import run_atoll, write_files
 
 SITE = {
-    "site.yaml": "title: Sealed\n",
+    "site.yaml": "title: Sealed\nbase_url: https://sealed.example/\n",
     "content/index.md": "---\ntitle: Home\n---\nHello.\n",
     "content/about.md": "---\ntitle: About\n---\nAbout.\n",
 }

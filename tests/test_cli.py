@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from atoll import __version__
+from atoll.theme import default_theme
 from sitekit import run_atoll
 
 
@@ -41,12 +42,33 @@ def test_new_site_builds_at_once(tmp_path: Path) -> None:
     result = run_atoll("new", tmp_path / "my-site")
     assert result.code == 0
     site = tmp_path / "my-site"
-    assert (site / "site.yaml").exists() and (site / "layouts/base.html").exists()
-    assert (site / "public/css/site.css").exists()
+    # only what the author writes: the theme stays in the package (and upgrades with it)
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()) == [
+        ".gitignore", "content/blog/first-post.md", "content/index.md", "content/members.md", "site.yaml"]
     build = run_atoll("build", "--site", site)
     assert build.code == 0, build.err
     assert (site / "dist/blog/first-post/index.html").exists()
     assert (site / "dist/members/index.html").exists()
+    assert (site / "dist/css/site.css").read_bytes() == (default_theme() / "public/css/site.css").read_bytes()
+
+
+def test_eject_copies_one_theme_file_and_the_copy_wins(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    assert run_atoll("new", site).code == 0
+    result = run_atoll("eject", "--site", site, "layouts/partials/footer.html")
+    assert result.code == 0, result.err
+    footer = site / "layouts/partials/footer.html"
+    assert footer.read_text() == (default_theme() / "layouts/partials/footer.html").read_text()
+    footer.write_text('<footer class="site-footer"><p>My own footer</p></footer>\n')
+    assert run_atoll("build", "--site", site).code == 0
+    assert "My own footer" in (site / "dist/index.html").read_text()
+    assert not (site / "layouts/base.html").exists()  # everything else still comes from the theme
+    again = run_atoll("eject", "--site", site, "layouts/partials/footer.html")
+    assert again.code == 1 and "already exists" in again.err
+    missing = run_atoll("eject", "--site", site, "layouts/partials/nope.html")
+    assert missing.code == 1 and "the default theme has no file 'layouts/partials/nope.html'" in missing.err
+    listed = run_atoll("eject", "--list")
+    assert "layouts/partials/header.html" in listed.out.split() and "scripts/theme.js" in listed.out.split()
 
 
 def test_new_refuses_a_non_empty_folder(tmp_path: Path) -> None:

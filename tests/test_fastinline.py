@@ -6,7 +6,7 @@ import markdown
 import pytest
 
 from atoll.build import fastinline
-from atoll.build.markup import EXTENSION_CONFIGS, EXTENSIONS
+from atoll.build.markup import extension_stack
 
 CASES = [
     "plain words only",
@@ -33,8 +33,9 @@ CASES = [
 
 
 def stock_and_fast() -> tuple[markdown.Markdown, markdown.Markdown]:
-    stock = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
-    fast = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+    extensions, configs = extension_stack()
+    stock = markdown.Markdown(extensions=extensions, extension_configs=configs)
+    fast = markdown.Markdown(extensions=extensions, extension_configs=configs)
     assert fastinline.install(fast), "Python-Markdown internals changed: the fast path is off"
     return stock, fast
 

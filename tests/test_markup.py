@@ -70,3 +70,50 @@ def test_code_is_escaped_with_or_without_a_known_language() -> None:
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert '<code class="language-nosuchlang">&lt;b&gt;' in html
+
+
+def test_authoring_extensions_from_pymdown() -> None:
+    body = (
+        '!!! warning "Mind the gap"\n    Careful **now**.\n\n'
+        "??? tip\n    Hidden until opened.\n\n"
+        "- [x] done\n- [ ] to do\n\n"
+        '=== "One"\n    First tab\n\n=== "Two"\n    Second tab\n\n'
+        "Press ++ctrl+c++, (c) and --> arrows.\n"
+    )
+    html = render(body).html
+    assert '<div class="admonition warning">' in html and '<p class="admonition-title">Mind the gap</p>' in html
+    assert '<details class="tip">' in html
+    assert html.count('type="checkbox" disabled') == 2 and "checked" in html
+    assert 'class="tabbed-set' in html and "<label" in html and "Second tab" in html
+    assert '<kbd class="key-control">Ctrl</kbd>' in html
+    assert "&copy;" in html and "&rarr;" in html
+
+
+def test_extensions_are_configurable() -> None:
+    page = parse_page("content/a.md", "a.md", "---\ntitle: T\n---\n!!! note\n    x\n\n- [ ] y\n")
+    html = MarkupRenderer((("admonition", {}),)).render(page, LinkTable(URLS)).html
+    assert 'class="admonition note"' in html and "[ ] y" in html  # task lists are off
+
+
+def test_code_block_options_line_numbers_highlights_title() -> None:
+    body = '```python title="app.py" linenums="10" hl_lines="2"\na = 1\nb = 2\n```\n'
+    out = render(body)
+    assert not out.errors
+    assert '<div class="code" data-lang="python"><div class="code-head"><span class="code-title">app.py</span>' \
+           '<span class="code-lang">python</span></div>' in out.html
+    assert '<span class="linenos">10</span>' in out.html and '<span class="linenos">11</span>' in out.html
+    assert '<span class="hll"><span class="linenos">11</span><span class="n">b</span>' in out.html
+
+
+def test_fences_inside_list_items_and_tabs_are_highlighted() -> None:
+    html = render('1. Step\n\n    ```bash\n    ls -la\n    ```\n\n=== "Py"\n\n    ```python\n    x = 1\n    ```\n').html
+    assert '<div class="code" data-lang="bash">' in html and "```" not in html
+    assert '<span class="n">x</span>' in html
+
+
+def test_bad_code_options_and_admonition_types_are_errors_on_their_lines() -> None:
+    out = render('Text.\n\n```python hl_lines="two"\nx\n```\n\n!!! nosuch "Hm"\n    body\n')
+    assert [str(e).split("\n")[0] for e in out.errors] == [
+        "content/guide/start.md:6: code block: 'hl_lines' must be line numbers like \"2 4-6\", got 'two'",
+        "content/guide/start.md:10: unknown admonition type 'nosuch'",
+    ]

@@ -1,4 +1,5 @@
-"""Bundling: the site's client scripts, hashed, for sites with an ``auth:`` block."""
+"""Bundling: the site's client scripts, hashed. Every site gets the theme's (theme.js and
+what it loads); the sign-in scripts only sites with an ``auth:`` block."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from atoll.build.scripts import bundle, closure, load_sources
 from atoll.config import SiteConfig
 from atoll.errors import SiteError
 
-REQUIRED = ("islands.js", "callback.js")
+REQUIRED = ("islands.js", "callback.js")  # the entry points of sign-in pages
+THEME = "theme.js"  # the theme's entry point, on every page
 
 
 @dataclass(frozen=True)
@@ -20,15 +22,24 @@ class ClientScripts:
 
 
 def bundle_scripts(config: SiteConfig) -> ClientScripts:
-    """Every script of ``scripts/`` (the site's, then the theme's); none without ``auth:``."""
-    if config.auth is None:
-        return ClientScripts()
+    """Every script of ``scripts/`` (the site's, then the theme's); without ``auth:``, all
+    but those only the sign-in entry points load."""
     try:
         bundled = bundle(load_sources(config.root, config.theme))
     except SiteError as exc:
         return ClientScripts(errors=(exc,))
-    missing = [SiteError(f"the auth scripts are incomplete: scripts/{name} is missing", "site.yaml", None,
-                         "restore it from the default theme (atoll new)") for name in REQUIRED if name not in bundled]
+    missing = []
+    if THEME not in bundled:
+        missing.append(SiteError(f"the theme's script is missing: scripts/{THEME}", "site.yaml", None,
+                                 f"restore it from the default theme (atoll eject scripts/{THEME})"))
+    if config.auth is None:
+        auth_only = {name for entry in REQUIRED if entry in bundled for name in (entry, *closure(bundled, entry))}
+        keep = {THEME, *closure(bundled, THEME)} if THEME in bundled else set()
+        bundled = {name: s for name, s in bundled.items() if name in keep or name not in auth_only}
+    else:
+        missing += [SiteError(f"the auth scripts are incomplete: scripts/{name} is missing", "site.yaml", None,
+                              "restore it from the default theme (atoll new)") for name in REQUIRED
+                    if name not in bundled]
     return ClientScripts(
         names={s.name: s.output for s in bundled.values()},
         preload={s.name: tuple(bundled[d].output for d in closure(bundled, s.name)) for s in bundled.values()},

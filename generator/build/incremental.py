@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from atoll import __version__
+from atoll.build.assets import asset_stamp
 from atoll.build.content import Page
 from atoll.build.layouts import layout_source
 from atoll.build.model import SiteModel
@@ -105,6 +106,10 @@ class Fingerprints:
                 self._values[dep] = self._collection(name)
             elif kind == "link":
                 self._values[dep] = self.model.urls.get(name, "missing")
+            elif kind == "file":  # a local file a page shows: its size and time (image width/height)
+                self._values[dep] = asset_stamp(self.model.assets, name)
+            elif kind == "nav":  # a section's sidebar; prev/next and breadcrumbs follow from it
+                self._values[dep] = digest(repr(self.model.nav.sections.get(name)))
             else:
                 self._values[dep] = "unknown"
         return self._values[dep]

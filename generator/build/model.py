@@ -8,6 +8,7 @@ from atoll.build.collections import Tag
 from atoll.build.content import Page
 from atoll.build.jsonblock import json_block
 from atoll.build.protect import Protection
+from atoll.build.nav import SiteNav
 from atoll.config import SiteConfig, with_base
 
 
@@ -24,6 +25,8 @@ class SiteModel:
     preload: dict[str, tuple[str, ...]] = field(default_factory=dict)
     section_index: Page | None = None  # content/blog/index.md: title and intro of /blog/
     feed_sources: frozenset[str] = frozenset()  # posts whose HTML the feed needs
+    nav: SiteNav = field(default_factory=SiteNav)  # the docs sidebars, computed once per build
+    assets: dict[str, str] = field(default_factory=dict)  # output -> file, for public/ and page bundles
     protection: Protection = Protection()  # protected pages and who may read them
 
     @property

@@ -2,8 +2,9 @@
 
 discover -> load pages -> bundle scripts -> plan URLs and collections ->
 render what changed (every core) -> site files (feed, sitemap, robots) ->
-write atomically. Each stage returns data for the next; the build state the
-next build starts from is what rendering returns.
+search index (Pagefind, over the staged output) -> write atomically. Each
+stage returns data for the next; the build state the next build starts from
+is what rendering returns.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from atoll.build.loading import load_pages
 from atoll.build.output import Staging, check_output_location, check_protected_location
 from atoll.build.planning import Plan, plan_site
 from atoll.build.reuse import Progress, render_changed
-from atoll.build.sources import SourceFile, discover_content, discover_public
+from atoll.build.search import index_site
+from atoll.build.sources import SourceFile, discover_bundles, discover_content, discover_public
 from atoll.config import SiteConfig
 from atoll.errors import BuildFailed, SiteError
 
@@ -68,7 +70,8 @@ def plan_pages(config: SiteConfig, pages: list[Page], *, drafts: bool) -> tuple[
     if not drafts:
         pages = [p for p in pages if not p.draft]
     scripts = bundle_scripts(config)
-    plan, errors = plan_site(config, pages, discover_public(config.root, config.theme), scripts)
+    plan, errors = plan_site(config, pages, discover_public(config.root, config.theme), scripts,
+                             discover_bundles(config.root))
     return plan, [*scripts.errors, *errors]
 
 
@@ -124,7 +127,12 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, 
             staging.write(output, data)
         for output, source in plan.copies.items():
             staging.copy(output, source)
+        if config.search:
+            index_site(staging.path)
         sweeper = staging.commit()
+    except SiteError as exc:
+        staging.discard()
+        raise BuildFailed([exc]) from exc
     except BaseException:
         staging.discard()
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from atoll.build.assets import check_image
 from atoll.build.bundling import ClientScripts
 from atoll.build.collections import (
     BLOG_URL,
@@ -21,7 +22,7 @@ from atoll.build.collections import (
     paginate,
     sort_posts,
 )
-from atoll.build.content import Page
+from atoll.build.content import BLOG_SECTION, Page
 from atoll.build.layouts import layout_names
 from atoll.build.model import SiteModel
 from atoll.build.protect import (
@@ -34,10 +35,11 @@ from atoll.build.protect import (
     protect_pages,
     protected,
 )
+from atoll.build.nav import build_nav
 from atoll.build.sources import SourceFile
 from atoll.build.tasks import Kind, Task
 from atoll.config import SiteConfig
-from atoll.errors import SiteError
+from atoll.errors import ErrorList, SiteError
 
 GENERATED = ("feed.xml", "sitemap.xml", "robots.txt")  # written after rendering (pipeline.site_files)
 
@@ -48,7 +50,7 @@ class Plan:
 
     model: SiteModel
     tasks: list[Task]
-    copies: dict[str, Path] = field(default_factory=dict)  # output -> public/ file
+    copies: dict[str, Path] = field(default_factory=dict)  # output -> public/ or content/ (bundle) file
     files: dict[str, bytes] = field(default_factory=dict)  # output -> bytes (scripts, the manifest)
     notes: tuple[str, ...] = ()  # for the author, not errors (a protect rule matching no page)
 
@@ -108,6 +110,8 @@ def choose_layout(page: Page, available: set[str]) -> tuple[str, SiteError | Non
                                page.lines.get("layout"), f"layouts available: {choices}")
     if page.is_post and "post.html" in available:
         return "post.html", None
+    if page.section and page.section != BLOG_SECTION and "docs.html" in available:
+        return "docs.html", None  # a documentation section: sidebar, breadcrumbs, prev/next
     return "page.html", None
 
 
@@ -136,7 +140,8 @@ def generated_tasks(config: SiteConfig, posts: list[Page], tags: list[Tag], sect
     """The blog listing's pagers, the tag pages, the 404 page and the sign-in callback."""
     tasks = []
     blog_intro = section_index.source if section_index else "the blog listing"
-    for pager in paginate(posts, config.per_page, BLOG_URL):
+    # no posts and no content/blog/index.md: no blog, so no empty /blog/ listing (nor a link to it)
+    for pager in paginate(posts, config.per_page, BLOG_URL) if posts or section_index else ():
         if claims.claim(output_for_url(pager.url), blog_intro):
             tasks.append(Task(Kind.LISTING, output_for_url(pager.url), pager.url, index=pager.number))
     if tags:
@@ -173,8 +178,21 @@ def public_copies(public: list[SourceFile], claims: Claims) -> dict[str, Path]:
     return copies
 
 
+def bundle_copies(bundles: list[SourceFile], copies: dict[str, Path], claims: Claims) -> dict[str, Path]:
+    """Files beside pages in content/ (page bundles), written to the same path
+    (``content/guide/a.png`` -> ``guide/a.png``); a clash with any other output is an error."""
+    found: dict[str, Path] = {}
+    for f in bundles:
+        other = claims.by_output.get(f.rel) or (f"public/{f.rel}" if f.rel in copies else None)
+        if other is not None:
+            claims.errors.append(SiteError(f"this file and {other} would both be written to {f.rel}",
+                                           f.source, None, "rename or move one of them"))
+        found[f.rel] = Path(f.path)
+    return found
+
+
 def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile],
-              scripts: ClientScripts) -> tuple[Plan, list[SiteError]]:
+              scripts: ClientScripts, bundles: list[SourceFile] | None = None) -> tuple[Plan, list[SiteError]]:
     """Decide every output file; collisions and unknown layouts are the errors returned."""
     section_index = next((p for p in pages if p.is_section_index), None)
     listed = [p for p in pages if not p.is_section_index]
@@ -197,13 +215,20 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile],
     for output in files:
         claims.by_output[output] = "Atoll's scripts"
     copies = public_copies(public, claims)
+    copies.update(bundle_copies(bundles or [], copies, claims))
+    assets = {output: str(path) for output, path in copies.items()}
+    page_errors = ErrorList()
+    for page in listed:
+        check_image(page, assets, page_errors)
+    nav = build_nav(listed, page_errors)
 
     model = SiteModel(
         config=config, pages=tuple(listed), urls={p.rel: p.url for p in pages}, posts=tuple(posts),
         tags=tuple(tags), layouts={source: name for source, (name, _) in chosen.items()},
         scripts=scripts.names, preload=scripts.preload, section_index=section_index,
         feed_sources=frozenset(p.source for p in [p for p in posts if p not in protection][:FEED_ENTRIES]),
-        protection=protection,
+        protection=protection, nav=nav, assets=assets,
     )
     layout_errors = [error for _, error in chosen.values() if error is not None]
-    return Plan(model, tasks, copies, files, tuple(notes)), protect_errors + layout_errors + claims.errors
+    return (Plan(model, tasks, copies, files, tuple(notes)),
+            protect_errors + layout_errors + claims.errors + page_errors.errors)

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from atoll.build.collections import BLOG_URL, paginate
 from atoll.build.content import Page
 from atoll.build.layouts import layout_error, make_environment, raised_in_layout, render_layout
-from atoll.build.markup import LinkTable, MarkupRenderer, Rendered
+from atoll.build.markup import Extensions, LinkTable, MarkupRenderer, Rendered
 from atoll.build.model import SiteModel
 from atoll.build.tasks import Kind, Task
 from atoll.build.views import CollectionsView, TemplateViews
@@ -44,17 +44,19 @@ class LayoutCall:
     context: dict[str, Any]
     markup: Rendered | None = None  # the page's body (or the blog's intro)
     page_source: str | None = None  # the page, for layout error messages
+    deps: tuple[str, ...] = ()  # what else it reads ("nav:<section>")
 
 
-_MARKUP: MarkupRenderer | None = None
+_MARKUP: dict[str, MarkupRenderer] = {}
 
 
-def markup_renderer() -> MarkupRenderer:
-    """This process's markdown renderer (building one costs more than converting a page)."""
-    global _MARKUP
-    if _MARKUP is None:
-        _MARKUP = MarkupRenderer()
-    return _MARKUP
+def markup_renderer(extensions: Extensions) -> MarkupRenderer:
+    """This process's markdown renderer for an extension stack (building one costs more
+    than converting a page)."""
+    key = repr(extensions)
+    if key not in _MARKUP:
+        _MARKUP[key] = MarkupRenderer(extensions)
+    return _MARKUP[key]
 
 
 class SiteRenderer:
@@ -63,13 +65,13 @@ class SiteRenderer:
     def __init__(self, model: SiteModel) -> None:
         self.model = model
         self.views = TemplateViews(model)
-        self.links = LinkTable(model.urls, model.config.base_path)
+        self.links = LinkTable(model.urls, model.config.base_path, model.assets)
         self.env = make_environment(model.config.root, {
             "site": self.views.site, "url": self.views.url, "atoll": self.views.atoll,
         }, model.config.theme)
 
     def markdown(self, page: Page) -> Rendered:
-        return markup_renderer().render(page, self.links)
+        return markup_renderer(self.model.config.markdown.extensions).render(page, self.links)
 
     def render(self, task: Task) -> Result:
         result = Result(task.output)
@@ -86,13 +88,14 @@ class SiteRenderer:
             return result
         if call.markup is not None:
             read.update(f"link:{target}" for target in call.markup.links)
+            read.update(f"file:{output}" for output in call.markup.files)
             if call.page_source is not None:  # the page's own body (not the blog's intro)
                 result.errors.extend(call.markup.errors)
                 if call.page_source in self.model.feed_sources:
                     result.html = call.markup.html
         if not result.errors:
             result.data = text.encode("utf-8")
-            result.deps = tuple(sorted(read | loaded))
+            result.deps = tuple(sorted(read | loaded | set(call.deps)))
         return result
 
 
@@ -102,8 +105,9 @@ class SiteRenderer:
 def _page(r: SiteRenderer, task: Task) -> LayoutCall:
     page = r.model.pages[task.index]
     rendered = r.markdown(page)
-    return LayoutCall(r.model.layouts[page.source], {"page": r.views.page(page, rendered.html, rendered.toc)},
-                      rendered, page.source)
+    context = {"page": r.views.page(page, rendered.html, rendered.toc), "nav": r.views.nav(page.section)}
+    return LayoutCall(r.model.layouts[page.source], context, rendered, page.source,
+                      (f"nav:{page.section}",) if page.section in r.model.nav.sections else ())
 
 
 def _listing(r: SiteRenderer, task: Task) -> LayoutCall:

@@ -69,22 +69,31 @@ def _walk(top: Path, inside: Path, *, shown: str,
 
 
 def discover_content(root: Path) -> tuple[list[SourceFile], list[str]]:
-    """Markdown pages under content/, and notes about other files found there.
+    """Markdown pages under content/, and notes about what was found there.
     :class:`BuildFailed` names every symbolic link that leads outside the site."""
     top = root / CONTENT
     pages: list[SourceFile] = []
-    notes: list[str] = []
     if not top.is_dir():
-        return pages, notes
+        return pages, []
     files, errors = _walk(top, root, shown=CONTENT)
     if errors:
         raise BuildFailed(errors)
     for rel, path in files:
         if rel.endswith(".md"):
             pages.append(SourceFile(f"{CONTENT}/{rel}", rel, path))
-        else:
-            notes.append(skipped_note(f"{CONTENT}/{rel}"))
-    return pages, notes
+    return pages, []
+
+
+def discover_bundles(root: Path) -> list[SourceFile]:
+    """The other files under content/: each travels with the pages of its folder (a page
+    bundle) and is written to the same path, ``content/guide/a.png`` -> ``guide/a.png``."""
+    top = root / CONTENT
+    if not top.is_dir():
+        return []
+    files, errors = _walk(top, root, shown=CONTENT)
+    if errors:
+        raise BuildFailed(errors)
+    return [SourceFile(f"{CONTENT}/{rel}", rel, path) for rel, path in files if not rel.endswith(".md")]
 
 
 def content_source(root: Path, name: str) -> SourceFile | None:
@@ -97,11 +106,6 @@ def content_source(root: Path, name: str) -> SourceFile | None:
     if real is not None:
         raise BuildFailed([_link_error(name, real)])
     return SourceFile(name, name[len(CONTENT) + 1:], str(path))
-
-
-def skipped_note(source: str) -> str:
-    """What an author is told about a file under content/ that is not a page."""
-    return f"{source}: ignored (only .md files are pages; put images and other files in {PUBLIC}/)"
 
 
 def discover_public(root: Path, theme: Path | None = None) -> list[SourceFile]:

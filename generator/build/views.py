@@ -15,11 +15,17 @@ from typing import Any, overload
 from markupsafe import Markup
 
 from atoll import __version__
-from atoll.build.collections import TAGS_URL, Pager, Tag, slugify
+from atoll.build.assets import page_image
+from atoll.build.collections import BLOG_URL, TAGS_URL, Pager, Tag, slugify
 from atoll.build.content import KEPT_FIELDS, Page
 from atoll.build.model import SiteModel
+from atoll.build.nav import Link, NavItem
 from atoll.build.protect import listed_in
 from atoll.config import SiteConfig, with_base
+
+
+def _count_headings(toc: list[dict[str, Any]]) -> int:
+    return sum(1 + _count_headings(item.get("children", [])) for item in toc)
 
 
 class Views(Sequence[dict[str, Any]]):
@@ -51,6 +57,7 @@ class TemplateViews:
         self.model = model
         self.base = model.config.base_path
         self._views: dict[str, dict[str, Any]] = {}
+        self._navs: dict[str, list[dict[str, Any]]] = {}
 
     def url(self, path: str) -> str:
         """A site path with the base path in front: ``url('/css/site.css')``."""
@@ -62,9 +69,21 @@ class TemplateViews:
         return {
             "title": c.title, "base_url": c.base_url, "base_path": c.base_path,
             "description": c.description, "author": c.author, "language": c.language,
-            "menu": [{"title": m.title, "url": self.url(m.url)} for m in c.menu],
-            "params": c.params, "auth": c.auth is not None,
+            "menu": [{"title": m.title, "url": self.url(m.url)} for m in c.menu if m.url not in self._missing],
+            "params": c.params, "auth": c.auth is not None, "search": c.search,
+            "image_url": self.absolute(c.image) if c.image else None,
         }
+
+    @cached_property
+    def _missing(self) -> set[str]:
+        """Generated sections this site does not have (no posts, no tags): menus leave them out."""
+        m = self.model
+        missing = set() if m.posts or m.section_index else {BLOG_URL}
+        return missing if m.tags else missing | {TAGS_URL}
+
+    def absolute(self, path: str) -> str:
+        """A site path (or URL) as a full URL under ``base_url``, for canonical and card tags."""
+        return with_base(self.model.config.base_url, path)
 
     @cached_property
     def atoll(self) -> dict[str, Any]:
@@ -92,7 +111,28 @@ class TemplateViews:
         if html is not None:
             view["html"] = Markup(html)  # noqa: S704 - Markdown's output, meant as HTML
             view["toc"] = toc or []
+            view["toc_count"] = _count_headings(view["toc"])
+            view["canonical"] = view["permalink_url"]
+            image = page_image(page)
+            view["image_url"] = self.absolute(image) if image else None
+            links = self.model.nav.links.get(page.source)
+            if links is not None:
+                view.update(prev=self._link(links.prev), next=self._link(links.next),
+                            crumbs=[self._link(c) for c in links.crumbs])
         return view
+
+    def _link(self, link: Link | None) -> dict[str, str] | None:
+        return {"title": link.title, "url": self.url(link.url)} if link is not None else None
+
+    def nav(self, section: str) -> list[dict[str, Any]]:
+        """A section's sidebar tree as template data (built once per model and section)."""
+        if section not in self._navs:
+            self._navs[section] = [self._nav_item(i) for i in self.model.nav.sections.get(section, ())]
+        return self._navs[section]
+
+    def _nav_item(self, item: NavItem) -> dict[str, Any]:
+        return {"title": item.title, "url": self.url(item.url) if item.url is not None else None,
+                "children": [self._nav_item(c) for c in item.children]}
 
     def listed(self, page: Page) -> dict[str, Any]:
         """A page as listings show it (no body), built once per model; a protected page by

@@ -46,7 +46,8 @@ class DevState:
 
     def csp(self) -> str:
         providers = " ".join(self.provider_origins)
-        return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+        # 'wasm-unsafe-eval' lets Pagefind's WebAssembly run; it allows no JavaScript eval
+        return ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
                 f"img-src 'self' data: https:; connect-src 'self' {providers}; "
                 f"form-action 'self' {providers}; base-uri 'self'; object-src 'none'; frame-ancestors 'none'"
                 ).replace("  ", " ")

@@ -25,10 +25,11 @@ from atoll.build.output import MARKER, MARKER_TEXT
 from atoll.build.pipeline import plan_pages, site_files
 from atoll.build.planning import Plan
 from atoll.build.reuse import Rendering, render_changed
-from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content, skipped_note
+from atoll.build.search import INDEX_DIR, reindex_in_place
+from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content
 from atoll.build.tasks import Kind
 from atoll.config import SiteConfig, load_config
-from atoll.errors import BuildFailed
+from atoll.errors import BuildFailed, SiteError
 
 Configure = Callable[[SiteConfig], SiteConfig]
 
@@ -146,7 +147,7 @@ class LiveBuilder:
             self._sources = {s.source: s for s in sources}
             return sources, None
         in_content = [p for p in changes.paths if p.startswith(f"{CONTENT}/")]
-        self._notes = [skipped_note(p) for p in in_content if not p.endswith(".md") and (self.site_root / p).is_file()]
+        self._notes = []  # other files in content/ are page bundles' files, not notes
         changed = {p for p in in_content if p.endswith(".md")}
         for name in changed:
             source = content_source(self.site_root, name)
@@ -168,6 +169,9 @@ class LiveBuilder:
                                        old_output=old_output, jobs=self.jobs, check_files=self._check_files)
             small = {MARKER: MARKER_TEXT.encode("utf-8"), **plan.files, **site_files(plan, rendering.feed_html)}
             wanted = {task.output for task in plan.tasks} | set(small) | set(plan.copies)
+            search = plan.model.config.search
+            if search:  # the search index stays until it is rebuilt below
+                wanted |= {f for f in self.files if f.startswith(f"{INDEX_DIR}/")}
             changed = self._delete_stale(wanted)
             for task in rendering.rendered:
                 target = self.out / task.output
@@ -176,7 +180,18 @@ class LiveBuilder:
                 changed.append(task.output)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        return rendering, changed + self._write_differing(small, plan.copies)
+        changed += self._write_differing(small, plan.copies)
+        if search and (changed or not (self.out / INDEX_DIR).is_dir()):
+            self._reindex()
+        return rendering, changed
+
+    def _reindex(self) -> None:
+        """The search index, rebuilt whole (Pagefind has no incremental mode; it is fast)."""
+        try:
+            index = set(reindex_in_place(self.out))
+        except SiteError as exc:
+            raise BuildFailed([exc]) from exc
+        self.files = {f for f in self.files if not f.startswith(f"{INDEX_DIR}/")} | index
 
     def _delete_stale(self, wanted: set[str]) -> list[str]:
         stale = sorted(self.files - wanted)
