@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from atoll.devidp import start_idp
 from atoll.wsgi.server import stop
 from companion_helpers import FakeProvider
 from devidp_helpers import ORIGIN, Idp, site_config
-from e2e_helpers import AtollSite, Peer, Reader, serve_site, serve_with_peer, write_site
+from e2e_helpers import REPO, AtollSite, Peer, Reader, serve_site, serve_with_peer, write_site
 from sitekit import write_files
 
 # Fixtures that several test modules share, without importing them into each (ruff F811).
@@ -89,6 +90,17 @@ def dev_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AtollSite]:
     storage, the provider's sign-in), and to-do texts are unique per test.
     """
     site = serve_site(write_site(tmp_path_factory.mktemp("dev") / "site"))
+    yield site
+    site.stop()
+
+
+@pytest.fixture(scope="module")
+def example_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AtollSite]:
+    """A copy of the example site (this repository's site.yaml and content/) under ``atoll serve``."""
+    root = tmp_path_factory.mktemp("example") / "site"
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copy(REPO / "site.yaml", root / "site.yaml")
+    site = serve_site(root)
     yield site
     site.stop()
 

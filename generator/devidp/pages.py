@@ -18,7 +18,8 @@ PAGE_HEADERS = [
     ("Referrer-Policy", "no-referrer"),
     ("X-Content-Type-Options", "nosniff"),
 ]
-STYLE = ("body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto;padding:0 1rem}"
+STYLE = ("*{box-sizing:border-box}body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto;"
+         "padding:0 1rem}"
          "label,input,button{display:block;width:100%;margin:.4rem 0}input,button{padding:.5rem;font-size:1rem}"
          ".error{color:#a00}.note{color:#666;font-size:.85rem}")
 
