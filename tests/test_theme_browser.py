@@ -47,8 +47,12 @@ LAYOUT_FACTS = """() => {
 # Every text node's colour against the background it is drawn on (the first opaque
 # one up the tree), by WCAG 2's formula; large text needs 3:1, the rest 4.5:1.
 CONTRAST = """() => {
-  const parse = (c) => { const m = c.match(/[\\d.]+/g).map(Number); return { r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1 }; };
-  const lum = ({ r, g, b }) => [r, g, b].map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+  const parse = (c) => {
+    const m = c.match(/[\\d.]+/g).map(Number);
+    return { r: m[0], g: m[1], b: m[2], a: m.length > 3 ? m[3] : 1 };
+  };
+  const lum = ({ r, g, b }) => [r, g, b]
+    .map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
     .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
   const background = (e) => {
     for (; e; e = e.parentElement) { const bg = parse(getComputedStyle(e).backgroundColor); if (bg.a > 0.5) return bg; }
@@ -66,7 +70,8 @@ CONTRAST = """() => {
     const ratio = (a + 0.05) / (b + 0.05);
     const size = parseFloat(s.fontSize), bold = Number(s.fontWeight) >= 700;
     const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
-    if (ratio < need) low.push(`${ratio.toFixed(2)} "${node.textContent.trim().slice(0, 30)}" (${s.color} on rgb(${bg.r}, ${bg.g}, ${bg.b}))`);
+    const text = node.textContent.trim().slice(0, 30);
+    if (ratio < need) low.push(`${ratio.toFixed(2)} "${text}" (${s.color} on rgb(${bg.r}, ${bg.g}, ${bg.b}))`);
   }
   return low;
 }"""
@@ -120,7 +125,7 @@ def test_every_page_type_lays_out_cleanly(example_served: AtollSite, e2e_browser
             assert facts["menu"] == (width <= 900), name
         else:
             assert not facts["sidebar"] and not facts["menu"], name
-        assert [p for p in problems if not EXPECTED.get(name, "\0") in p] == [], name
+        assert [p for p in problems if EXPECTED.get(name, "\0") not in p] == [], name
 
 
 # What a page type says on the console by design: the 404 page's own status; the
