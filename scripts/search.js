@@ -122,6 +122,9 @@ function marked(excerpt) {
   return nodes;
 }
 
+// Decodes entities (&amp; ...) without interpreting any markup: a <textarea>'s content is text.
 function textOf(html) {
-  return new DOMParser().parseFromString(html, "text/html").body.textContent ?? "";
+  const decoder = document.createElement("textarea");
+  decoder.innerHTML = html;
+  return decoder.value;
 }

@@ -78,19 +78,20 @@
     const follow = () => (details.open = wide.matches);
     follow();
     wide.addEventListener("change", follow);
+    // Mark the section being read: the last heading above the upper third of the window.
     const links = [...details.querySelectorAll("a[href^='#']")];
     const targets = links.map((a) => document.getElementById(decodeURIComponent(a.hash.slice(1))));
-    if (!("IntersectionObserver" in window) || !targets.every(Boolean)) return;
-    const visible = new Set();
+    if (!targets.every(Boolean)) return;
+    let queued = false;
     const mark = () => {
-      const first = targets.findIndex((t) => visible.has(t));
-      links.forEach((a, i) => (i === first ? a.setAttribute("aria-current", "true") : a.removeAttribute("aria-current")));
+      queued = false;
+      const line = innerHeight / 3;
+      let current = -1;
+      targets.forEach((t, i) => t.getBoundingClientRect().top < line && (current = i));
+      links.forEach((a, i) => (i === current ? a.setAttribute("aria-current", "true") : a.removeAttribute("aria-current")));
     };
-    const observer = new IntersectionObserver((entries) => {
-      for (const entry of entries) entry.isIntersecting ? visible.add(entry.target) : visible.delete(entry.target);
-      mark();
-    }, { rootMargin: "0px 0px -60% 0px" });
-    targets.forEach((t) => observer.observe(t));
+    addEventListener("scroll", () => queued || ((queued = true), requestAnimationFrame(mark)), { passive: true });
+    mark();
   }
 
   function copyButtons() {

@@ -32,7 +32,9 @@ def _executable() -> str:
 def index_site(folder: Path, *, into: Path | None = None) -> None:
     """Write ``folder/pagefind/`` (or ``into``) for the HTML files in ``folder``; raise SiteError on failure."""
     where = ["--output-path", str(into)] if into is not None else ["--output-subdir", INDEX_DIR]
-    command = [_executable(), "--site", str(folder), *where, "--silent"]
+    # heading anchors ("#") and code labels are page furniture, not text to find
+    command = [_executable(), "--site", str(folder), *where, "--exclude-selectors", ".headerlink, .code-head",
+               "--silent"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0 and "any html files" in done.stdout + done.stderr:
         return  # no page has indexable text yet: no index, and the search box says so
