@@ -6,8 +6,8 @@ import markdown
 import pytest
 
 from atoll.build import gates
-from atoll.build.highlight import FencedCodeExtension
-from atoll.build.markup import EXTENSION_CONFIGS, EXTENSIONS
+from atoll.build.highlight import register_fenced_code
+from atoll.build.markup import extension_stack
 from test_fastinline import CASES
 
 GATE_CASES = [
@@ -26,8 +26,10 @@ GATE_CASES = [
 
 def pair() -> tuple[markdown.Markdown, markdown.Markdown]:
     def make() -> markdown.Markdown:
-        return markdown.Markdown(extensions=[*EXTENSIONS, FencedCodeExtension()],
-                                 extension_configs=EXTENSION_CONFIGS, output_format="html")
+        extensions, configs = extension_stack()
+        md = markdown.Markdown(extensions=extensions, extension_configs=configs, output_format="html")
+        register_fenced_code(md, [])
+        return md
     gated = make()
     gates.install(gated)
     return make(), gated
