@@ -492,11 +492,8 @@ def parse_config(text: str, root: Path) -> SiteConfig:
         raise BuildFailed([SiteError("site.yaml must be a mapping of settings (key: value)", CONFIG_NAME, 1)])
     c = _Checker(data, CONFIG_NAME, errors, "")
     c.reject_unknown({"title", "base_url", "description", "author", "language", "output",
-                      "per_page", "menu", "params", "auth", "companion", "protected_output", "theme"})
-
-
-                      "per_page", "menu", "params", "auth", "companion", "protected_output", "markdown",
-                      "search", "image"})
+                      "per_page", "menu", "params", "auth", "companion", "protected_output", "theme",
+                      "markdown", "search", "image"})
     for key in data:
         bad = chars.forbidden_in(data[key])
         if bad:
