@@ -95,10 +95,11 @@ def dev_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AtollSite]:
 
 
 @pytest.fixture(scope="module")
-def example_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AtollSite]:
-    """A copy of the example site (this repository's site.yaml and content/) under ``atoll serve``."""
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AtollSite]:
+    """A copy of the example site (this repository's site.yaml, content/ and example/) under ``atoll serve``."""
     root = tmp_path_factory.mktemp("example") / "site"
     shutil.copytree(REPO / "content", root / "content")
+    shutil.copytree(REPO / "example", root / "example", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(REPO / "site.yaml", root / "site.yaml")
     site = serve_site(root)
     yield site

@@ -9,31 +9,19 @@ new user sees with ``make serve``.
 from __future__ import annotations
 
 import re
-import shutil
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import READER, REPO, SIGNED_IN, SIGNED_OUT, AtollSite, Reader, serve_site
+from e2e_helpers import READER, SIGNED_IN, SIGNED_OUT, AtollSite, Reader
 
 pytestmark = pytest.mark.browser
 
 Readers = Callable[[str], Reader]
-
-
-@pytest.fixture(scope="module")
-def example_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AtollSite]:
-    root = tmp_path_factory.mktemp("example") / "site"
-    shutil.copytree(REPO / "content", root / "content")
-    shutil.copytree(REPO / "example", root / "example", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(REPO / "site.yaml", root / "site.yaml")
-    site = serve_site(root)
-    yield site
-    site.stop()
 
 
 # Protected pages are left out of the sitemap; readers see their prompt, then the page.

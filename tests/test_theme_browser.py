@@ -109,12 +109,12 @@ def _signed_out_probe(text: str) -> bool:
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", WIDTHS)
-def test_every_page_type_lays_out_cleanly(example_served: AtollSite, e2e_browser: Browser,
+def test_every_page_type_lays_out_cleanly(example_site: AtollSite, e2e_browser: Browser,
                                           contexts: list[BrowserContext], width: int, scheme: str) -> None:
     page, problems = open_page(e2e_browser, contexts, width=width, scheme=scheme)
     for name, path in PAGES.items():
         problems.clear()
-        page.goto(example_served.url + path)
+        page.goto(example_site.url + path)
         page.wait_for_load_state("load")
         facts = page.evaluate(LAYOUT_FACTS)
         assert facts["overflow"] <= 0, f"{name}: {facts['overflow']}px of horizontal overflow at {width}"
@@ -134,21 +134,21 @@ EXPECTED = {"404": "status of 404", "callback": "This address carries no"}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_text_meets_wcag_aa_contrast(example_served: AtollSite, e2e_browser: Browser,
+def test_text_meets_wcag_aa_contrast(example_site: AtollSite, e2e_browser: Browser,
                                      contexts: list[BrowserContext], scheme: str) -> None:
     page, _ = open_page(e2e_browser, contexts, scheme=scheme)
     for path in ("/", "/docs/writing-pages/", "/blog/introducing-atoll/", "/todos/", "/no-such-page/"):
-        page.goto(example_served.url + path)
+        page.goto(example_site.url + path)
         page.wait_for_load_state("load")
         page.locator("input[type=search]").focus()  # the placeholder and the box, too
         assert page.evaluate(CONTRAST) == [], f"{path} in {scheme}"
 
 
-def test_theme_toggle_switches_remembers_and_never_flashes(example_served: AtollSite, e2e_browser: Browser,
+def test_theme_toggle_switches_remembers_and_never_flashes(example_site: AtollSite, e2e_browser: Browser,
                                                           contexts: list[BrowserContext]) -> None:
     page, problems = open_page(e2e_browser, contexts, scheme="light")
     page.context.add_init_script(FIRST_PAINT)
-    page.goto(example_served.url + "/docs/")
+    page.goto(example_site.url + "/docs/")
     light_bg = page.evaluate("getComputedStyle(document.body).backgroundColor")
     toggle = page.locator("[data-atoll-theme-toggle]")
     expect(toggle).to_have_attribute("aria-label", "Switch to dark theme")
@@ -156,7 +156,7 @@ def test_theme_toggle_switches_remembers_and_never_flashes(example_served: Atoll
     expect(page.locator("html")).to_have_attribute("data-theme", "dark")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != light_bg
     expect(toggle).to_have_attribute("aria-label", "Switch to light theme")
-    page.goto(example_served.url + "/blog/")  # another page: the choice is remembered ...
+    page.goto(example_site.url + "/blog/")  # another page: the choice is remembered ...
     assert page.evaluate("window.__themeAtBody") == "dark"  # ... and applied before the body is painted
     toggle.press("Enter")  # keyboard works too
     expect(page.locator("html")).to_have_attribute("data-theme", "light")
@@ -165,10 +165,10 @@ def test_theme_toggle_switches_remembers_and_never_flashes(example_served: Atoll
     assert not problems, problems
 
 
-def test_search_finds_pages_from_the_keyboard(example_served: AtollSite, e2e_browser: Browser,
+def test_search_finds_pages_from_the_keyboard(example_site: AtollSite, e2e_browser: Browser,
                                               contexts: list[BrowserContext]) -> None:
     page, problems = open_page(e2e_browser, contexts)
-    page.goto(example_served.url + "/")
+    page.goto(example_site.url + "/")
     page.keyboard.press("/")  # the shortcut focuses the box
     box = page.locator("#atoll-search-input")
     expect(box).to_be_focused()
@@ -193,10 +193,10 @@ def test_search_finds_pages_from_the_keyboard(example_served: AtollSite, e2e_bro
     assert not problems, problems
 
 
-def test_mobile_menu_opens_and_closes_from_the_keyboard(example_served: AtollSite, e2e_browser: Browser,
+def test_mobile_menu_opens_and_closes_from_the_keyboard(example_site: AtollSite, e2e_browser: Browser,
                                                         contexts: list[BrowserContext]) -> None:
     page, problems = open_page(e2e_browser, contexts, width=390)
-    page.goto(example_served.url + "/docs/sign-in/cognito/")
+    page.goto(example_site.url + "/docs/sign-in/cognito/")
     sidebar, menu = page.locator(".sidebar"), page.locator("[data-atoll-menu]")
     expect(sidebar).to_be_hidden()
     menu.click()
@@ -211,10 +211,10 @@ def test_mobile_menu_opens_and_closes_from_the_keyboard(example_served: AtollSit
     assert not problems, problems
 
 
-def test_docs_page_landmarks_skip_link_and_focus(example_served: AtollSite, e2e_browser: Browser,
+def test_docs_page_landmarks_skip_link_and_focus(example_site: AtollSite, e2e_browser: Browser,
                                                  contexts: list[BrowserContext]) -> None:
     page, _ = open_page(e2e_browser, contexts)
-    page.goto(example_served.url + "/docs/sign-in/cognito/")
+    page.goto(example_site.url + "/docs/sign-in/cognito/")
     for role, name in (("banner", None), ("main", None), ("contentinfo", None), ("navigation", "Main"),
                        ("navigation", "Breadcrumbs"), ("search", None)):
         expect(page.get_by_role(role, name=name).first).to_be_visible()
@@ -233,11 +233,11 @@ def test_docs_page_landmarks_skip_link_and_focus(example_served: AtollSite, e2e_
     expect(page.locator(".pagination a[rel=next]")).to_contain_text("Other OIDC providers")
 
 
-def test_code_blocks_have_a_label_and_a_working_copy_button(example_served: AtollSite, e2e_browser: Browser,
+def test_code_blocks_have_a_label_and_a_working_copy_button(example_site: AtollSite, e2e_browser: Browser,
                                                             contexts: list[BrowserContext]) -> None:
     page, problems = open_page(e2e_browser, contexts)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
-    page.goto(example_served.url + "/docs/writing-pages/")
+    page.goto(example_site.url + "/docs/writing-pages/")
     block = page.locator(".code[data-lang=python]").filter(has=page.locator(".linenos")).first
     expect(block.locator(".code-title")).to_have_text("app.py")
     block.locator("button.copy").click()
@@ -248,12 +248,12 @@ def test_code_blocks_have_a_label_and_a_working_copy_button(example_served: Atol
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_dev_provider_login_form_controls_line_up(example_served: AtollSite, e2e_browser: Browser,
+def test_dev_provider_login_form_controls_line_up(example_site: AtollSite, e2e_browser: Browser,
                                                   contexts: list[BrowserContext], width: int) -> None:
     page, _ = open_page(e2e_browser, contexts, width=width)
-    page.goto(example_served.url + "/")
+    page.goto(example_site.url + "/")
     page.locator("button[data-atoll-signin]:visible").first.click()
-    page.wait_for_url(f"{example_served.idp_url}/**")
+    page.wait_for_url(f"{example_site.idp_url}/**")
     boxes = [page.locator(selector).bounding_box() for selector in ("#username", "#password", "button[type=submit]")]
     assert all(box is not None for box in boxes)
     assert len({round(box["width"]) for box in boxes}) == 1, boxes  # the button as wide as the inputs
