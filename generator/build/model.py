@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from atoll.build.collections import Tag
 from atoll.build.content import Page
 from atoll.build.jsonblock import json_block
-from atoll.build.protect import Protection
 from atoll.build.nav import SiteNav
+from atoll.build.protect import Protection
 from atoll.config import SiteConfig, with_base
 
 

@@ -25,6 +25,7 @@ from atoll.build.collections import (
 from atoll.build.content import BLOG_SECTION, Page
 from atoll.build.layouts import layout_names
 from atoll.build.model import SiteModel
+from atoll.build.nav import build_nav
 from atoll.build.protect import (
     Protection,
     forbidden_output,
@@ -35,7 +36,6 @@ from atoll.build.protect import (
     protect_pages,
     protected,
 )
-from atoll.build.nav import build_nav
 from atoll.build.sources import SourceFile
 from atoll.build.tasks import Kind, Task
 from atoll.config import SiteConfig
