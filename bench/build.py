@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Clean and warm build speed on the shared benchmark corpus.
+"""Clean and warm build speed on the benchmark corpus.
 
     .venv/bin/python bench/build.py N [--runs 3] [--jobs J] [--warm]
 
-Generates N pages with ../shared/bench/make_corpus.py into a site's
-content/blog/ (cached under $TMPDIR between runs), then times `atoll build`
-as a separate process, the way ../shared/bench/timebuild.py times peers:
-wall seconds, CPU seconds, peak RSS of the largest process. Prints each run
-and the medians.
+Generates N pages into a site's content/blog/ with bench/corpus.py (the
+shared corpus generator when it is present, else the repository's own
+bench/corpusgen.py; cached under $TMPDIR between runs), then times `atoll
+build` as a separate process, the way peers are timed: wall seconds, CPU
+seconds, peak RSS of the largest process. Prints which corpus, each run and
+the medians.
 
   clean: --no-cache into an empty output folder (the figure peers are compared on)
   --warm: also a cached build of the unchanged site, and one after editing one page's body
@@ -24,6 +25,7 @@ import sys
 import time
 
 from corpus import REPO, make_site
+from corpus import source as corpus_source
 
 ATOLL = [sys.executable, "-m", "atoll"]
 
@@ -57,6 +59,7 @@ def main() -> int:
     parser.add_argument("--warm", action="store_true")
     args = parser.parse_args()
     site = make_site(args.n)
+    print(f"corpus: {args.n} posts from the {corpus_source()} generator (bench/corpus.py)", flush=True)
     out = site / "dist"
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     clean = []

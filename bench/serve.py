@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Edit-to-browser latency of `atoll serve` on the shared benchmark corpus.
+"""Edit-to-browser latency of `atoll serve` on the benchmark corpus (bench/corpus.py).
 
     .venv/bin/python bench/serve.py [N=10000] [--edits 10]
 
