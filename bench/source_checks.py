@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""What the source-safety checks cost on the shared benchmark corpus.
+"""What the source-safety checks cost on the benchmark corpus (bench/corpus.py).
 
     .venv/bin/python bench/source_checks.py [N] [--runs 15]
 
