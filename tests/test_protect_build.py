@@ -9,6 +9,8 @@ from types import ModuleType
 
 import pytest
 
+from atoll.build.content import Page, parse_page
+from atoll.build.protect import Protection, beside_protected
 from atoll.gate.manifest import parse
 from atoll.gate.rules import Access
 from conftest import MakeSite
@@ -168,3 +170,32 @@ def test_the_leak_scan_finds_nothing_in_the_example_site_and_finds_a_planted_lea
     leaked = (tmp_path / "dist-protected/members/editors/index.html").read_bytes()
     (tmp_path / "dist/leak.html").write_bytes(leaked)
     assert {url for _, url, _ in scan(tmp_path / "dist", tmp_path / "dist-protected")} == {"/members/editors/"}
+
+
+def test_files_beside_only_protected_pages_are_protected() -> None:
+    def page(rel: str, auth: str = "") -> Page:
+        return parse_page(f"content/{rel}", rel, f"---\ntitle: T\n{auth}---\nx\n")
+
+    notes = page("members/notes/index.md", "auth: required\n")
+    plan = page("staff/plan.md", "auth: {groups: [staff]}\n")
+    desk = page("staff/desk.md", "auth: {groups: [editors]}\n")
+    protection = Protection({notes.source: Access(), plan.source: Access((("staff",),)),
+                             desk.source: Access((("editors",),))})
+    outputs = ["members/notes/chart.png", "members/notes/img/deep.png", "staff/x.pdf", "guide/a.png", "b.png"]
+    found = beside_protected(outputs, [notes, plan, desk, page("guide/a.md"), page("index.md")], protection)
+    # staff/ holds pages for two groups: its files are for any signed-in reader, never public
+    assert found == {"members/notes/chart.png": Access(), "members/notes/img/deep.png": Access(),
+                     "staff/x.pdf": Access()}
+
+
+def test_files_beside_a_protected_page_go_to_the_protected_output(make_site: MakeSite) -> None:
+    site = make_site({**SITE, "content/members/index.md": "---\ntitle: Corner\nauth: required\n---\n"
+                                                           "![chart](chart.svg)\n",
+                      "content/members/chart.svg": "<svg xmlns='http://www.w3.org/2000/svg'>skua-9</svg>\n",
+                      "content/blog/open.png": b"\x89PNG\r\n\x1a\n"})
+    public, protected = build(site)
+    assert "members/chart.svg" not in public and b"skua-9" in protected["members/chart.svg"]
+    assert "blog/open.png" in public  # beside public posts too: public
+    manifest = parse(protected[".atoll/manifest.json"])
+    assert manifest.urls["/members/chart.svg"].access == Access()
+    assert b'src="/members/chart.svg"' in protected["members/index.html"]

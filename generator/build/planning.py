@@ -28,6 +28,7 @@ from atoll.build.model import SiteModel
 from atoll.build.nav import build_nav
 from atoll.build.protect import (
     Protection,
+    beside_protected,
     forbidden_output,
     listed_in,
     manifest_file,
@@ -211,12 +212,15 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile],
     tasks = page_tasks(listed, claims, protection) + generated_tasks(config, posts, tags, section_index, claims)
     for name in GENERATED:
         claims.by_output[name] = f"the generated {name}"
-    files = {**scripts.files, **manifest_file(config, listed, protection)}
-    for output in files:
+    for output in scripts.files:
         claims.by_output[output] = "Atoll's scripts"
     copies = public_copies(public, claims)
-    copies.update(bundle_copies(bundles or [], copies, claims))
-    assets = {output: str(path) for output, path in copies.items()}
+    bundled = bundle_copies(bundles or [], copies, claims)
+    assets = {output: str(path) for output, path in {**copies, **bundled}.items()}  # by URL path
+    # Files beside only protected pages go to the protected output, listed in the manifest.
+    guarded = beside_protected(bundled, listed, protection)
+    copies.update({protected(output) if output in guarded else output: path for output, path in bundled.items()})
+    files = {**scripts.files, **manifest_file(config, listed, protection, guarded)}
     page_errors = ErrorList()
     for page in listed:
         check_image(page, assets, page_errors)

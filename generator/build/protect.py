@@ -80,6 +80,25 @@ def protect_pages(config: SiteConfig, pages: Iterable[Page]) -> tuple[Protection
     return Protection(access), errors, notes
 
 
+def beside_protected(outputs: Iterable[str], pages: Iterable[Page], protection: Protection) -> dict[str, Access]:
+    """Files beside pages (page bundles, by output path = path under content/) that only protected
+    pages sit beside: the pages of the nearest folder up that has any. Such a file is readable
+    by whoever may read those pages (one access when they agree, else any signed-in reader)."""
+    by_folder: dict[str, list[Page]] = {}
+    for page in pages:
+        by_folder.setdefault(page.rel.rpartition("/")[0], []).append(page)
+    found: dict[str, Access] = {}
+    for output in outputs:
+        folder = output.rpartition("/")[0]
+        while folder not in by_folder and folder:
+            folder = folder.rpartition("/")[0]
+        found_access = [protection.of(p) for p in by_folder.get(folder, [])]
+        accesses = [a for a in found_access if a is not None]
+        if accesses and len(accesses) == len(found_access):
+            found[output] = accesses[0] if all(a == accesses[0] for a in accesses) else Access()
+    return found
+
+
 def prompt_output(output: str) -> str:
     return PROMPT_FOLDER + output
 
@@ -111,9 +130,10 @@ def build_manifest(config: SiteConfig, pages: Iterable[Page], protection: Protec
     return Manifest(urls, tuple(Rule(with_base(base, r.path), Access().tightened(r.groups)) for r in rules))
 
 
-def manifest_file(config: SiteConfig, pages: Iterable[Page], protection: Protection) -> dict[str, bytes]:
+def manifest_file(config: SiteConfig, pages: Iterable[Page], protection: Protection,
+                  files: Mapping[str, Access] | None = None) -> dict[str, bytes]:
     """The protected output's manifest, for sites with an ``auth:`` block (even with nothing protected:
     the gates then know that, rather than refusing everything for want of a manifest)."""
     if config.auth is None:
         return {}
-    return {protected(MANIFEST_PATH): build_manifest(config, pages, protection).to_json()}
+    return {protected(MANIFEST_PATH): build_manifest(config, pages, protection, files).to_json()}
