@@ -78,6 +78,10 @@ class AuthConfig:
     # What a signed-out reader of a protected page gets: "prompt" (its title and a sign-in button)
     # or "redirect" (the same page, which starts the sign-in at once, one time per page and tab).
     signed_out: str = "prompt"
+    # The dev identity provider's token lifetime (seconds): shorten it to watch
+    # a session outlive its tokens; and whether it rotates refresh tokens.
+    dev_token_lifetime: int = 3600
+    dev_refresh_rotation: bool = False
 
     @property
     def is_cognito(self) -> bool:
@@ -96,6 +100,11 @@ class CompanionConfig:
     api: str | None = None
     # SQLite file for the API, relative to the site folder
     database: str | None = None
+    # Where sessions live: sqlite:///<path> (default .atoll/sessions.sqlite3) or redis://host:port/db
+    sessions: str | None = None
+    # Seconds: a session ends after this long without a request, and this long after sign-in at most.
+    idle_timeout: int = 3 * 24 * 3600
+    max_session_age: int = 7 * 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -321,8 +330,25 @@ def _parse_auth(data: Any, path: str, errors: ErrorList, line: int) -> AuthConfi
         protect=protect,
         list_protected=c.get("list_protected", bool, True, "true or false"),
         signed_out=_choice(c, "signed_out", ("prompt", "redirect")),
+        dev_token_lifetime=_seconds(c, "dev_token_lifetime", defaults.dev_token_lifetime, 10, 86400),
+        dev_refresh_rotation=c.get("dev_refresh_rotation", bool, False, "true or false"),
         **paths,
     )
+
+
+def _seconds(c: _Checker, key: str, default: int, low: int, high: int) -> int:
+    value: int = c.get(key, int, default, "a whole number of seconds")
+    if not low <= value <= high:
+        c.fail(key, f"{key!r} must be between {low} and {high} seconds, got {value}")
+        return default
+    return value
+
+
+def _store_url_ok(url: str) -> bool:
+    if url.startswith("sqlite:///"):
+        return len(url) > len("sqlite:///")
+    parts = urlsplit(url)
+    return parts.scheme in ("redis", "rediss") and bool(parts.hostname)
 
 
 def _parse_dev_users(value: Any, c: _Checker) -> tuple[DevUser, ...]:
@@ -515,11 +541,20 @@ def parse_config(text: str, root: Path) -> SiteConfig:
     if data.get("companion") is not None:
         if isinstance(data["companion"], dict):
             cc = _Checker(data["companion"], CONFIG_NAME, errors, "companion: ")
-            cc.reject_unknown({"api", "database"})
+            cc.reject_unknown({"api", "database", "sessions", "idle_timeout", "max_session_age"})
             api = cc.text("api")
             if api is not None and api.count(":") != 1:
                 cc.fail("api", f"'api' must look like 'package.module:factory', got {api!r}")
-            companion = CompanionConfig(api=api, database=cc.text("database"))
+            sessions = cc.text("sessions")
+            if sessions is not None and not _store_url_ok(sessions):
+                cc.fail("sessions", f"'sessions' must be sqlite:///<path> or redis://host:port/db, got {sessions!r}",
+                        "e.g. sqlite:///.atoll/sessions.sqlite3 (relative to the site folder), "
+                        "sqlite:////var/lib/atoll/sessions.sqlite3 or redis://127.0.0.1:6379/0")
+            defaults = CompanionConfig()
+            max_age = _seconds(cc, "max_session_age", defaults.max_session_age, 60, 400 * 86400)
+            idle = _seconds(cc, "idle_timeout", min(defaults.idle_timeout, max_age), 60, max_age)
+            companion = CompanionConfig(api=api, database=cc.text("database"), sessions=sessions,
+                                        idle_timeout=idle, max_session_age=max_age)
         else:
             c.fail("companion", "'companion' must be a mapping of settings")
     theme = _parse_theme(c, root)

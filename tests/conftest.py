@@ -22,6 +22,7 @@ from atoll.wsgi.server import stop
 from companion_helpers import FakeProvider
 from devidp_helpers import ORIGIN, Idp, site_config
 from e2e_helpers import REPO, AtollSite, Peer, Reader, serve_site, serve_with_peer, write_site
+from redis_helpers import RedisServer, start_redis
 from sitekit import write_files
 
 # Fixtures that several test modules share, without importing them into each (ruff F811).
@@ -168,3 +169,11 @@ def readers(e2e_browser: Browser) -> Iterator[Callable[[str], Reader]]:
     yield open_reader
     for reader in opened:
         reader.close()
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the whole test session (tests/redis_helpers.py); flushed by the tests that need it."""
+    server = start_redis(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()

@@ -9,11 +9,13 @@ session), :func:`run_companion` (production, waitress) and
 from atoll.companion.app import CompanionApp, create_app
 from atoll.companion.middleware import USER_KEY, session_middleware
 from atoll.companion.runner import run_companion
-from atoll.companion.session import COOKIE_NAME
+from atoll.companion.sessions import COOKIE_NAME, Sessions, SessionStore, StoreUnavailable
 from atoll.companion.settings import (
+    FALLBACKS_ENV,
     SECRET_ENV,
     CompanionConfigError,
     CompanionSettings,
+    fallbacks_from_env,
     load_api,
     secret_from_env,
     settings_from_site,
@@ -21,7 +23,8 @@ from atoll.companion.settings import (
 from atoll.wsgi.http import WSGIApp
 
 __all__ = [
-    "COOKIE_NAME", "SECRET_ENV", "USER_KEY", "CompanionApp", "CompanionConfigError", "CompanionSettings",
-    "WSGIApp", "create_app", "load_api", "run_companion", "secret_from_env", "session_middleware",
+    "COOKIE_NAME", "FALLBACKS_ENV", "SECRET_ENV", "USER_KEY", "CompanionApp", "CompanionConfigError",
+    "CompanionSettings", "SessionStore", "Sessions", "StoreUnavailable", "WSGIApp", "create_app",
+    "fallbacks_from_env", "load_api", "run_companion", "secret_from_env", "session_middleware",
     "settings_from_site",
 ]

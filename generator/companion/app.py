@@ -6,14 +6,17 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
+from urllib.parse import parse_qs
 
-from atoll.companion.middleware import check_state_change, mount, session_middleware
+from atoll.companion.assemble import assemble
+from atoll.companion.middleware import check_state_change, mount, session_middleware, unavailable
 from atoll.companion.protected import ProtectedFiles
-from atoll.companion.provider import Fetch, Provider, ProviderUnavailable, make_fetch
-from atoll.companion.session import SessionCookie, SessionTooLarge
+from atoll.companion.provider import Fetch, Provider, ProviderUnavailable
+from atoll.companion.sessions import Sessions, StoreUnavailable
+from atoll.companion.sessions.grants import Post
 from atoll.companion.settings import CompanionSettings
 from atoll.companion.trust import IssuerMismatch
-from atoll.companion.verify import Rules, TokenRejected, public_user, verify_tokens
+from atoll.companion.verify import Rules, TokenRejected, verify_tokens
 from atoll.gate.rules import Reader
 from atoll.wsgi.http import (
     HttpError,
@@ -31,29 +34,34 @@ from atoll.wsgi.http import (
 
 logger = logging.getLogger("atoll.companion")
 
+MAX_REFRESH_TOKEN_CHARS = 8 * 1024
+
 
 class CompanionApp:
-    """The WSGI app. ``clock`` and ``fetch`` are for tests; production uses the defaults."""
+    """The WSGI app. ``clock``, ``fetch`` and ``post`` are for tests; production uses the defaults."""
 
     def __init__(self, settings: CompanionSettings, *, api: WSGIApp | None = None,
-                 clock: Callable[[], float] = time.time, fetch: Fetch | None = None) -> None:
+                 clock: Callable[[], float] = time.time, fetch: Fetch | None = None,
+                 post: Post | None = None) -> None:
         self.settings = settings
-        self.provider = Provider(settings.issuer, fetch=fetch or make_fetch(settings.http_timeout), clock=clock,
-                                 min_interval=settings.min_refetch_interval, max_age=settings.cache_max_age,
-                                 require_kid=settings.cognito)
-        rules = Rules(issuer=settings.issuer, client_id=settings.client_id, audience=settings.audience,
-                      cognito=settings.cognito, leeway=settings.leeway, groups_claim=settings.groups_claim_name)
-        cookies = SessionCookie(settings.secret, secure=settings.secure, clock=clock)
-        self._session = guarded(lambda environ: session_endpoint(environ, settings, self.provider, rules, cookies))
+        parts = assemble(settings, clock=clock, fetch=fetch, post=post)
+        self.provider = parts.provider
+        self.sessions = sessions = parts.sessions
+        self._session = guarded(lambda environ: session_endpoint(environ, settings, parts.provider, parts.rules,
+                                                                 sessions))
         # shielded twice on purpose: the outer layer also covers the middleware itself.
-        self._api = shielded(mount(session_middleware(api, settings, clock=clock), settings.api_prefix)) \
-            if api else None
+        self._api = shielded(mount(session_middleware(api, settings, sessions=sessions),
+                                   settings.api_prefix)) if api else None
         self._missing = guarded(lambda _environ: not_found().response())
         self.protected: ProtectedFiles | None = None
         if settings.protected is not None:
-            self.protected = ProtectedFiles(settings.protected, lambda environ: current_reader(cookies, environ))
+            self.protected = ProtectedFiles(settings.protected, lambda environ: current_reader(sessions, environ))
             self._check = guarded(self.protected.check)
             self._files = guarded(self.protected.serve)
+
+    def close(self) -> None:
+        """Let go of the session store's connections."""
+        self.sessions.store.close()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -69,9 +77,15 @@ class CompanionApp:
         return self._missing(environ, start_response)
 
 
-def current_reader(cookies: SessionCookie, environ: dict[str, Any]) -> Reader | None:
-    """The signed-in reader as the gates see them: the one place a gate reads the session."""
-    user = cookies.read(environ)
+def current_reader(sessions: Sessions, environ: dict[str, Any]) -> Reader | None:
+    """The signed-in reader as the gates see them: the one place a gate reads the session.
+
+    A store or provider that cannot answer is a 503: a gate that cannot decide refuses.
+    """
+    try:
+        user = sessions.read(environ)
+    except (StoreUnavailable, ProviderUnavailable) as exc:
+        raise unavailable(exc) from None
     if user is None:
         return None
     groups = user.get("groups")
@@ -79,26 +93,35 @@ def current_reader(cookies: SessionCookie, environ: dict[str, Any]) -> Reader | 
                   groups=tuple(g for g in groups if isinstance(g, str)) if isinstance(groups, list) else ())
 
 
-def create_app(settings: CompanionSettings, *, api: WSGIApp | None = None,
-               clock: Callable[[], float] = time.time, fetch: Fetch | None = None) -> CompanionApp:
+def create_app(settings: CompanionSettings, *, api: WSGIApp | None = None, clock: Callable[[], float] = time.time,
+               fetch: Fetch | None = None, post: Post | None = None) -> CompanionApp:
     """``/auth/session``, and ``api`` under ``settings.api_prefix`` behind the session; else JSON 404."""
-    return CompanionApp(settings, api=api, clock=clock, fetch=fetch)
+    return CompanionApp(settings, api=api, clock=clock, fetch=fetch, post=post)
 
 
 def session_endpoint(environ: dict[str, Any], settings: CompanionSettings, provider: Provider,
-                     rules: Rules, cookies: SessionCookie) -> Response:
+                     rules: Rules, sessions: Sessions) -> Response:
     method = environ.get("REQUEST_METHOD")
-    if method in ("GET", "HEAD"):
-        user = cookies.read(environ)
-        if user is None:
-            raise HttpError(401, "no_session", "not signed in", [("Vary", "Cookie")])
-        return json_response(user, 200, [("Vary", "Cookie")])
-    if method == "POST":
-        check_state_change(environ, settings)
-        return start_session(read_json_object(environ, settings.max_body), provider, rules, cookies)
-    if method == "DELETE":
-        check_state_change(environ, settings)
-        return empty_response(204, [cookies.clear_header()])
+    vary = ("Vary", "Cookie")
+    try:
+        if method in ("GET", "HEAD"):
+            # Signed out is an answer, not an error: browsers log no 4xx on every page load.
+            found = sessions.lookup(environ)
+            headers = [vary, sessions.clear_header()] if found.clear_cookie else [vary]
+            return json_response({"user": found.user}, 200, headers)
+        if method == "POST":
+            check_state_change(environ, settings)
+            return start_session(read_json_object(environ, settings.max_body), environ, provider, rules, sessions)
+        if method == "DELETE":
+            check_state_change(environ, settings)
+            if parse_qs(environ.get("QUERY_STRING", "")).get("everywhere") in (["1"], ["true"]):
+                ended = sessions.end_everywhere(environ)
+                logger.info("signed out everywhere: %d sessions ended", ended)
+            else:
+                sessions.end(environ)
+            return empty_response(204, [sessions.clear_header()])
+    except (StoreUnavailable, ProviderUnavailable) as exc:
+        raise unavailable(exc) from None
     raise method_not_allowed(["GET", "POST", "DELETE"])
 
 
@@ -109,12 +132,18 @@ def _token(body: dict[str, Any], name: str) -> str:
     return value
 
 
-def start_session(body: dict[str, Any], provider: Provider, rules: Rules, cookies: SessionCookie) -> Response:
+def start_session(body: dict[str, Any], environ: dict[str, Any], provider: Provider, rules: Rules,
+                  sessions: Sessions) -> Response:
     id_token, access_token = _token(body, "id_token"), _token(body, "access_token")
     expires_in = body.get("expires_in")
     # Accepted for oidc-client-ts compatibility, never trusted: the tokens' own exp decides.
     if expires_in is not None and (isinstance(expires_in, bool) or not isinstance(expires_in, (int, float))):
         raise HttpError(400, "invalid_request", "'expires_in' must be a number")
+    refresh_token = body.get("refresh_token")
+    if refresh_token is not None and (not isinstance(refresh_token, str) or not refresh_token
+                                      or len(refresh_token) > MAX_REFRESH_TOKEN_CHARS):
+        raise HttpError(400, "invalid_request",
+                        f"'refresh_token' must be a non-empty string of at most {MAX_REFRESH_TOKEN_CHARS} characters")
     try:
         identity = verify_tokens(id_token, access_token, provider, rules)
     except TokenRejected as exc:
@@ -126,9 +155,5 @@ def start_session(body: dict[str, Any], provider: Provider, rules: Rules, cookie
     except ProviderUnavailable as exc:
         logger.warning("session refused, provider unavailable: %s", exc)
         raise HttpError(503, "provider_unavailable", "the identity provider cannot be reached; try again") from None
-    user = public_user(identity, rules)
-    try:
-        cookie = cookies.set_header(user)
-    except SessionTooLarge as exc:
-        raise HttpError(400, "session_too_large", str(exc)) from None
+    user, cookie = sessions.start(identity, refresh_token, environ)
     return json_response(user, 200, [cookie])

@@ -14,11 +14,13 @@ type, bodies are capped, and an exception in the app is a JSON 503.
 from __future__ import annotations
 
 import io
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from atoll.companion.session import SessionCookie
+from atoll.companion.provider import ProviderUnavailable
+from atoll.companion.sessions import Sessions, StoreUnavailable
 from atoll.companion.settings import CompanionSettings
 from atoll.wsgi.http import (
     STATE_CHANGING,
@@ -31,6 +33,8 @@ from atoll.wsgi.http import (
     shielded,
 )
 
+logger = logging.getLogger("atoll.companion")
+
 USER_KEY = "atoll.user"
 
 
@@ -40,9 +44,22 @@ def check_state_change(environ: dict[str, Any], settings: CompanionSettings) -> 
     check_json_content_type(environ)
 
 
+def unavailable(exc: StoreUnavailable | ProviderUnavailable) -> HttpError:
+    """The 503 for a store or provider that cannot answer (the details go to the log)."""
+    logger.warning("session unavailable: %s", exc)
+    if isinstance(exc, StoreUnavailable):
+        return HttpError(503, "session_store_unavailable",
+                         "the session store cannot be reached; try again in a moment")
+    return HttpError(503, "provider_unavailable", "the identity provider cannot be reached; try again")
+
+
 def session_middleware(app: WSGIApp, settings: CompanionSettings, *, required: bool = True,
-                       clock: Callable[[], float] = time.time) -> WSGIApp:
-    cookies = SessionCookie(settings.secret, secure=settings.secure, clock=clock)
+                       sessions: Sessions | None = None, clock: Callable[[], float] = time.time) -> WSGIApp:
+    """``sessions`` shares the companion's; without it, one is made from ``settings`` (same store)."""
+    if sessions is None:
+        from atoll.companion.assemble import assemble
+
+        sessions = assemble(settings, clock=clock).sessions
     inner = shielded(app)
 
     def middleware(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -50,12 +67,16 @@ def session_middleware(app: WSGIApp, settings: CompanionSettings, *, required: b
             if environ.get("REQUEST_METHOD") in STATE_CHANGING:
                 check_state_change(environ, settings)
             body = read_body(environ, settings.max_body)
-            user = cookies.read(environ)
-            if user is None and required:
-                raise HttpError(401, "no_session", "sign in first")
+            try:
+                found = sessions.lookup(environ)
+            except (StoreUnavailable, ProviderUnavailable) as exc:
+                raise unavailable(exc) from None
+            if found.user is None and required:
+                headers = [sessions.clear_header()] if found.clear_cookie else []
+                raise HttpError(401, "no_session", "sign in first", headers)
         except HttpError as exc:
             return exc.response()(environ, start_response)
-        environ = {**environ, USER_KEY: user, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
+        environ = {**environ, USER_KEY: found.user, "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body))}
         return inner(environ, start_response)
 
     return middleware

@@ -216,6 +216,9 @@ class Discovery:
     issuer: str
     jwks_uri: str
     userinfo_endpoint: str | None
+    token_endpoint: str | None = None
+    # RFC 7009; Cognito lists none (its /oauth2/revoke is configured instead).
+    revocation_endpoint: str | None = None
 
 
 def discovery_parser(authority: str) -> Callable[[Any], Discovery]:
@@ -236,7 +239,9 @@ def discovery_parser(authority: str) -> Callable[[Any], Discovery]:
         jwks_uri = endpoint(doc, "jwks_uri")
         if jwks_uri is None:
             raise ValueError("discovery document has no jwks_uri")
-        return Discovery(issuer=issuer, jwks_uri=jwks_uri, userinfo_endpoint=endpoint(doc, "userinfo_endpoint"))
+        return Discovery(issuer=issuer, jwks_uri=jwks_uri, userinfo_endpoint=endpoint(doc, "userinfo_endpoint"),
+                         token_endpoint=endpoint(doc, "token_endpoint"),
+                         revocation_endpoint=endpoint(doc, "revocation_endpoint"))
 
     return parse
 

@@ -11,7 +11,13 @@ from urllib.parse import urlsplit
 import waitress.server
 
 from atoll.companion.app import create_app
-from atoll.companion.settings import CompanionConfigError, load_api, secret_from_env, settings_from_site
+from atoll.companion.settings import (
+    CompanionConfigError,
+    fallbacks_from_env,
+    load_api,
+    secret_from_env,
+    settings_from_site,
+)
 from atoll.config import SiteConfig, is_loopback_host
 from atoll.errors import StartError
 from atoll.ports import listen_error
@@ -21,12 +27,13 @@ def run_companion(site: SiteConfig, *, log: TextIO, host: str = "127.0.0.1", por
                   protected: Path | None = None) -> None:
     """Serve until interrupted; raises :class:`StartError` (no good secret, a bad config, a busy port).
 
-    Copies share nothing but ``ATOLL_SESSION_SECRET``: run as many as you like
-    behind a load balancer.
+    Copies share ``ATOLL_SESSION_SECRET`` and the session store: with a Redis
+    store, run as many as you like behind a load balancer.
     """
     try:
         secret = secret_from_env(os.environ)
-        settings = settings_from_site(site, secret=secret, protected=protected)
+        settings = settings_from_site(site, secret=secret, fallbacks=fallbacks_from_env(os.environ),
+                                      protected=protected)
         api = load_api(site)
     except CompanionConfigError as exc:
         raise StartError(str(exc)) from exc

@@ -9,10 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from atoll.companion.sessions.stores import DEFAULT_URL
 from atoll.config import SiteConfig
 from atoll.wsgi.http import MAX_BODY, WSGIApp
 
 SECRET_ENV = "ATOLL_SESSION_SECRET"  # noqa: S105 - the variable's name
+# Older secrets, still accepted until the sessions they signed expire (comma- or space-separated).
+FALLBACKS_ENV = "ATOLL_SESSION_SECRET_FALLBACKS"
+DEFAULT_IDLE_TIMEOUT = 3 * 24 * 3600
+DEFAULT_MAX_SESSION_AGE = 7 * 24 * 3600
 MIN_SECRET_CHARS = 32
 MAX_LEEWAY = 60
 SECRET_HINT = "make one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"  # noqa: S105
@@ -29,6 +34,13 @@ class CompanionSettings:
     # The site's origin, e.g. https://example.com: the only accepted `Origin`.
     origin: str
     secret: str = field(repr=False)
+    secret_fallbacks: tuple[str, ...] = field(default=(), repr=False)
+    # Where sessions live (sessions/stores.py); the default keeps them in memory (tests).
+    sessions: str = "sqlite://"
+    idle_timeout: int = DEFAULT_IDLE_TIMEOUT
+    max_session_age: int = DEFAULT_MAX_SESSION_AGE
+    # Cognito's RFC 7009 endpoint (<cognito_domain>/oauth2/revoke), which its discovery does not list.
+    revocation_url: str | None = None
     cognito: bool = False
     # Expected `aud` of JWT access tokens from non-Cognito providers. Unset,
     # such access tokens are confirmed at the provider's userinfo endpoint.
@@ -55,6 +67,9 @@ class CompanionSettings:
         parts = urlsplit(self.origin)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query:
             raise CompanionConfigError(f"origin must look like https://host[:port], got {self.origin!r}")
+        if not 0 < self.idle_timeout <= self.max_session_age:
+            raise CompanionConfigError(f"idle_timeout must be between 1 s and max_session_age "
+                                       f"({self.max_session_age} s), got {self.idle_timeout}")
         if not self.api_prefix.startswith("/") or not self.api_prefix.endswith("/"):
             raise CompanionConfigError(f"api_prefix must start and end with '/', got {self.api_prefix!r}")
 
@@ -71,8 +86,13 @@ class CompanionSettings:
     def secure(self) -> bool:
         return self.origin.startswith("https://")
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Newest first: new sessions are signed with the first."""
+        return (self.secret, *self.secret_fallbacks)
 
-def settings_from_site(site: SiteConfig, *, secret: str, origin: str | None = None,
+
+def settings_from_site(site: SiteConfig, *, secret: str, fallbacks: tuple[str, ...] = (), origin: str | None = None,
                        protected: Path | None = None) -> CompanionSettings:
     """``protected`` overrides the protected output folder (default: the site's, from site.yaml)."""
     auth = site.auth
@@ -83,11 +103,22 @@ def settings_from_site(site: SiteConfig, *, secret: str, origin: str | None = No
             "site.yaml: auth: 'authority' is not set; the companion needs the provider's issuer URL "
             "(`atoll serve` sets it to the dev identity provider by itself)")
     session_path = urlsplit(auth.companion_url).path or "/auth/session"
+    c = site.companion
     return CompanionSettings(
         issuer=auth.authority, client_id=auth.client_id, origin=origin or site.origin, secret=secret,
+        secret_fallbacks=fallbacks, sessions=store_url(c.sessions or DEFAULT_URL, site.root),
+        idle_timeout=c.idle_timeout, max_session_age=c.max_session_age,
+        revocation_url=f"{auth.cognito_domain}/oauth2/revoke" if auth.cognito_domain else None,
         cognito=auth.is_cognito, audience=auth.audience, groups_claim=auth.groups_claim,
         session_path=session_path,
         protected=(protected or site.protected_out((site.root / site.output).resolve())).resolve())
+
+
+def store_url(url: str, root: Path) -> str:
+    """A SQLite path relative to the site folder made absolute; other URLs as they are."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        return f"sqlite:///{(root / url.removeprefix('sqlite:///')).resolve()}"
+    return url
 
 
 def load_api(site: SiteConfig) -> WSGIApp | None:
@@ -108,6 +139,11 @@ def load_api(site: SiteConfig) -> WSGIApp | None:
     database = site.root / site.companion.database if site.companion.database else None
     app: WSGIApp = factory(database=database)
     return app
+
+
+def fallbacks_from_env(environ: Mapping[str, str]) -> tuple[str, ...]:
+    """The older secrets of a rotation, from ATOLL_SESSION_SECRET_FALLBACKS."""
+    return tuple(s for s in environ.get(FALLBACKS_ENV, "").replace(",", " ").split() if s)
 
 
 def secret_from_env(environ: Mapping[str, str]) -> str:

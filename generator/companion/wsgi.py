@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from atoll.companion.app import CompanionApp, create_app
-from atoll.companion.settings import load_api, secret_from_env, settings_from_site
+from atoll.companion.settings import fallbacks_from_env, load_api, secret_from_env, settings_from_site
 from atoll.config import load_config
 
 
 def make_application(environ: Mapping[str, str] = os.environ) -> CompanionApp:
     """Build the app from ``ATOLL_SITE`` and ``ATOLL_SESSION_SECRET`` (raises with a clear message)."""
     site = load_config(Path(environ.get("ATOLL_SITE", ".")))
-    settings = settings_from_site(site, secret=secret_from_env(environ))
+    settings = settings_from_site(site, secret=secret_from_env(environ), fallbacks=fallbacks_from_env(environ))
     return create_app(settings, api=load_api(site))
 
 

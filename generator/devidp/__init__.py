@@ -1,7 +1,8 @@
 """The embedded dev identity provider: a Cognito-shaped OIDC provider for development and tests.
 
 Endpoints (ARCHITECTURE.md): discovery, JWKS, ``/oauth2/authorize`` (login
-form), ``/oauth2/token`` (code + PKCE S256, refresh_token), ``/oauth2/userInfo``,
+form), ``/oauth2/token`` (code + PKCE S256, refresh_token, optionally rotated),
+``/oauth2/revoke`` (RFC 7009, as Cognito's), ``/oauth2/userInfo``,
 Cognito's ``/logout`` and a standard ``end_session_endpoint`` (``/oauth2/logout``).
 """
 

@@ -85,6 +85,10 @@ class DevIdpApp:
             if method != "POST":
                 raise method_not_allowed(["POST"])
             return self._token.handle(environ)
+        if path == "/oauth2/revoke":
+            if method != "POST":
+                raise method_not_allowed(["POST"])
+            return self._token.revoke(environ)
         if path == "/oauth2/userInfo" and (get or method == "POST"):
             return self.userinfo(environ)
         if path == "/logout" and get:

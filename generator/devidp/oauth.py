@@ -184,10 +184,29 @@ class Token:
         return self._tokens(grant.username, grant.scope, grant.auth_time, grant.nonce, refresh)
 
     def _refresh(self, params: dict[str, str]) -> Response:
-        grant = self.store.refresh_grant(params.get("refresh_token", ""))
+        token = params.get("refresh_token", "")
+        grant = self.store.refresh_grant(token)
         if grant is None or grant.client_id != params["client_id"]:
+            if self.settings.rotate_refresh:
+                self.store.rotate_refresh(token)  # a retired token revokes its family
             raise OAuthError(400, "invalid_grant", "the refresh token is unknown, revoked or expired")
-        return self._tokens(grant.username, grant.scope, grant.auth_time, None, None)
+        rotated = None
+        if self.settings.rotate_refresh:
+            swapped = self.store.rotate_refresh(token)
+            if swapped is None:  # a concurrent refresh rotated it first
+                raise OAuthError(400, "invalid_grant", "the refresh token is unknown, revoked or expired")
+            rotated = swapped[1]
+        return self._tokens(grant.username, grant.scope, grant.auth_time, None, rotated)
+
+    def revoke(self, environ: dict[str, Any]) -> Response:
+        """RFC 7009 revocation, as Cognito's ``/oauth2/revoke``: 200 whether or not the token was known."""
+        params = form_params(environ)
+        if params.get("client_id") != self.settings.client_id:
+            raise OAuthError(401, "invalid_client", "unknown client_id")
+        if not params.get("token"):
+            raise OAuthError(400, "invalid_request", "token is required")
+        self.store.revoke_refresh(params["token"], params["client_id"])
+        return Response(200, b"", [("Cache-Control", "no-store")])
 
     def _tokens(self, username: str, scope: str, auth_time: int, nonce: str | None,
                 refresh: str | None) -> Response:

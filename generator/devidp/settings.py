@@ -22,6 +22,8 @@ class DevIdpSettings:
     allowed_origins: tuple[str, ...]
     users: tuple[DevUser, ...] = DEFAULT_DEV_USERS
     token_lifetime: int = 3600
+    # Each refresh answers a new refresh token and retires the old one (Cognito's option).
+    rotate_refresh: bool = False
     code_lifetime: int = 300
     refresh_lifetime: int = 30 * 24 * 3600
 
@@ -54,4 +56,6 @@ def settings_from_site(site: SiteConfig | None, *, issuer: str = DEFAULT_ISSUER,
         logout_uris=_unique(*urls(auth.post_logout_path), *urls("/")),
         allowed_origins=(origin,),
         users=auth.dev_users,
+        token_lifetime=auth.dev_token_lifetime,
+        rotate_refresh=auth.dev_refresh_rotation,
     )

@@ -52,11 +52,13 @@ class GrantStore:
         self._codes: dict[str, CodeGrant] = {}
         self._used_codes: dict[str, float] = {}
         self._refresh: dict[str, RefreshGrant] = {}
+        # Refresh tokens replaced by rotation, with the code their family came from.
+        self._retired: dict[str, RefreshGrant] = {}
         self._sessions: dict[str, SignIn] = {}
 
     def _sweep(self) -> None:
         now = self._clock()
-        for table in (self._codes, self._refresh, self._sessions):
+        for table in (self._codes, self._refresh, self._retired, self._sessions):
             for key in [k for k, v in table.items() if v.expires_at <= now]:
                 del table[key]
         for key in [k for k, until in self._used_codes.items() if until <= now]:
@@ -92,6 +94,34 @@ class GrantStore:
         with self._lock:
             self._sweep()
             return self._refresh.get(token)
+
+    def rotate_refresh(self, token: str) -> tuple[RefreshGrant, str] | None:
+        """Swap ``token`` for a new one of the same grant. A retired token presented
+        again revokes its whole family (OAuth 2.0 Security BCP §4.14.2): someone kept a copy."""
+        with self._lock:
+            self._sweep()
+            grant = self._refresh.pop(token, None)
+            if grant is None:
+                retired = self._retired.get(token)
+                if retired is not None:
+                    self._revoke_family(retired.code)
+                return None
+            self._retired[token] = grant
+            new = secrets.token_urlsafe(48)
+            self._refresh[new] = grant
+            return grant, new
+
+    def revoke_refresh(self, token: str, client_id: str) -> None:
+        """RFC 7009: the token and every token of its family; unknown tokens are no error."""
+        with self._lock:
+            grant = self._refresh.get(token) or self._retired.get(token)
+            if grant is not None and grant.client_id == client_id:
+                self._revoke_family(grant.code)
+
+    def _revoke_family(self, code: str) -> None:
+        for table in (self._refresh, self._retired):
+            for key in [k for k, g in table.items() if g.code == code]:
+                del table[key]
 
     def start_session(self, sign_in: SignIn) -> str:
         sid = secrets.token_urlsafe(32)
