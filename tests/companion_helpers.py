@@ -189,5 +189,25 @@ def post_session(app: Any, id_token: str, access_token: str, **extra: Any) -> Re
                 json_body={"id_token": id_token, "access_token": access_token, "expires_in": 3600, **extra})
 
 
-def companion(provider: FakeProvider, **changes: Any) -> Any:
-    return create_app(settings_for(provider, **changes))
+OPENED: list[Any] = []
+
+
+def companion(provider: FakeProvider, *, api: Any = None, **changes: Any) -> Any:
+    """A companion app for ``provider`` (closed by :func:`close_companions` after the test)."""
+    app = create_app(settings_for(provider, **changes), api=api)
+    OPENED.append(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def close_companions() -> Iterator[None]:
+    yield
+    while OPENED:
+        OPENED.pop().close()
+
+
+def echo_api(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """A site API that answers with the user the session middleware found."""
+    body = json.dumps({"user": environ.get("atoll.user")}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]

@@ -43,7 +43,7 @@ def test_companion_accepts_the_dev_providers_real_tokens(idp: Idp, site_url: str
     user = started.json()
     assert user["username"] == "reader" and user["groups"] == ["readers"] and user["name"] == "Dev Reader"
     cookie = started.cookie
-    assert send("GET", f"{site_url}/auth/session", cookie=cookie).json() == user
+    assert send("GET", f"{site_url}/auth/session", cookie=cookie).json() == {"user": user}
 
     created = send("POST", f"{site_url}/api/todos", {"text": "from the e2e test"}, cookie)
     assert created.status == 201

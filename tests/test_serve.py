@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import socket
 import subprocess
 import sys
@@ -164,7 +165,7 @@ def test_auth_site_gets_dev_provider_and_companion(tmp_path: Path) -> None:
         status, _, body = get(server.idp_url + "/.well-known/openid-configuration")
         assert status == 200 and server.idp_url.encode() in body
         status, _, body = get(server.origin + "/auth/session")
-        assert status == 401 and b'"error"' in body
+        assert status == 200 and json.loads(body) == {"user": None}
         page = get(server.origin + "/")[2].decode()
         assert f'"authority": "{server.idp_url}"' in page
         status, headers, _ = get(server.origin + "/callback/")

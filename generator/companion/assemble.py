@@ -30,7 +30,7 @@ def assemble(settings: CompanionSettings, *, clock: Callable[[], float] = time.t
                   cognito=settings.cognito, leeway=settings.leeway, groups_claim=settings.groups_claim_name)
     grants = Grants(provider, settings.client_id, post or make_post(settings.http_timeout),
                     revocation_url=settings.revocation_url)
-    store = open_store(settings.sessions, root=Path.cwd())
+    store = open_store(settings.sessions, root=Path.cwd(), clock=clock)
     sessions = Sessions(
         store, SessionKeys(settings.secrets, site=f"{settings.issuer} {settings.client_id}"),
         issuer=settings.issuer, client_id=settings.client_id, secure=settings.secure,

@@ -10,6 +10,7 @@ build stays served.
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import signal
 import socket
@@ -190,8 +191,7 @@ class DevServer:
         self.state.provider_origins = tuple(sorted(providers))
         self.state.callback_path = configured.auth.redirect_path
         self.state.session_path = urlsplit(configured.auth.companion_url).path or "/auth/session"
-        secret = secrets.token_urlsafe(32)
-        self.say("Session secret: a random one for this run (set ATOLL_SESSION_SECRET in production)")
+        secret = self._dev_secret()
         try:
             # The dev build keeps its protected output inside its own (dot-folder, never served) output.
             settings = companion_pkg.settings_from_site(configured, secret=secret, origin=self.origin,
@@ -199,7 +199,27 @@ class DevServer:
             api = companion_pkg.load_api(configured)
         except companion_pkg.CompanionConfigError as exc:
             raise ServeError(f"companion: {exc}") from exc
+        self.say(f"Sessions in {settings.sessions}, signed with .atoll/session-secret "
+                 "(set ATOLL_SESSION_SECRET in production)")
         return companion_pkg.create_app(settings, api=api)
+
+    def _dev_secret(self) -> str:
+        """A random secret kept in .atoll/session-secret, so sessions survive a restart of ``serve``."""
+        path = self.site_root / cache.CACHE_DIR / "session-secret"
+        try:
+            secret = path.read_text(encoding="utf-8").strip()
+        except OSError:
+            secret = ""
+        if len(secret) < 32:
+            secret = secrets.token_urlsafe(32)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    out.write(secret + "\n")
+            except OSError as exc:
+                self.say(f"note: session secret not kept ({exc}); sessions end when serve stops")
+        return secret
 
     @staticmethod
     def _origin_of(url: str) -> str:

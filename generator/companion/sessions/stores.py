@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,16 +32,16 @@ def check_url(url: str) -> None:
         raise BadStoreUrl(f"a SQLite store is sqlite:///relative/path or sqlite:////absolute/path, got {url!r}")
 
 
-def open_store(url: str, *, root: Path) -> SessionStore:
+def open_store(url: str, *, root: Path, clock: Callable[[], float] = time.time) -> SessionStore:
     """The store ``url`` names; relative SQLite paths are under ``root`` (the site folder)."""
     check_url(url)
     if url.startswith("sqlite:"):
         from atoll.companion.sessions.sqlite import SQLiteStore
 
         if url == "sqlite://":
-            return SQLiteStore(None)
+            return SQLiteStore(None, clock=clock)
         path = Path(url.removeprefix("sqlite:///"))
-        return SQLiteStore(path if path.is_absolute() else root / path)
+        return SQLiteStore(path if path.is_absolute() else root / path, clock=clock)
     from atoll.companion.sessions.redisstore import RedisStore
 
     return RedisStore(url)
