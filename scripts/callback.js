@@ -29,18 +29,34 @@ async function complete(manager) {
   say("Signing you in…");
   try {
     const user = await manager.signinCallback();
+    heading("Signed in");
     say("Signed in. Taking you on…");
     location.replace(user.returnTo ?? post_login_path);
   } catch (error) {
-    // A reload or Back onto a used callback URL: if signed in, simply go on.
+    // A reload or Back onto a used callback URL: if the companion says this reader
+    // is signed in, go on to where that sign-in started.
     const used = error.code === codes.NO_RESPONSE || error.code === codes.STATE_NOT_FOUND;
-    if (used && (await manager.getUser())) {
-      location.replace(post_login_path);
+    const user = used ? await manager.loadSession().catch(() => null) : null;
+    if (user) {
+      heading("Signed in");
+      say("You are signed in. Taking you back…");
+      location.replace((await lastReturnPath(manager.settings)) ?? post_login_path);
       return;
     }
+    document.documentElement.dataset.atollAuth = "signed-out";
     console.error(error);
     fail(manager, error);
   }
+}
+
+/** The page's heading says what happened, as its message does. */
+function heading(text) {
+  const title = document.querySelector("main h1");
+  if (title) title.textContent = text;
+}
+
+async function lastReturnPath(settings) {
+  return (await import("./flows.js")).lastReturnPath(settings);
 }
 
 function paragraph(text, attributes = {}) {
@@ -67,9 +83,9 @@ function fail(manager, error) {
   const home = document.createElement("a");
   home.href = manager.settings.base_path ?? "/";
   home.textContent = "Back to the site";
+  heading(HEADLINES[error.code] ?? "Sign-in failed.");
   box.replaceChildren(
-    paragraph(HEADLINES[error.code] ?? "Sign-in failed.", { role: "alert", "data-atoll-callback-error": error.code ?? "UNKNOWN" }),
-    paragraph(details.join(" ")),
+    paragraph(details.join(" "), { role: "alert", "data-atoll-callback-error": error.code ?? "UNKNOWN" }),
     ...hint,
     again,
     document.createTextNode(" "),

@@ -149,21 +149,31 @@ async function completeSignin(manager, href) {
   const user = manager._setUser(makeUser(claims, tokens, session, settings.browser_tokens, now));
   if (!user) throw new OidcError(codes.INVALID_ID_TOKEN, "ID token: it expired as the sign-in completed; check the device's clock.", { claim: "exp" });
   signal("signin");
-  return { ...user, returnTo: returnPath(settings, entry.return_to) };
+  const returnTo = returnPath(settings, entry.return_to);
+  // Back or reload onto this callback later goes where this sign-in started.
+  sessionStorage.setItem(keys.returned, JSON.stringify(returnTo ?? settings.post_login_path));
+  return { ...user, returnTo };
+}
+
+/** Where the last sign-in completed in this tab returned to, if any. */
+export function lastReturnPath(settings) {
+  return returnPath(settings, stored(keys.returned));
 }
 
 /**
  * The user kept in sessionStorage: the ID token's claims about the person,
- * completed by the companion's verified user, and the earliest expiry any of
- * them gives. Raw tokens only with `browser_tokens`; a refresh token never.
+ * completed by the companion's verified user. It expires when the companion's
+ * session does (the companion refreshes the tokens meanwhile), or, without a
+ * session expiry, at the earliest the tokens give. Raw tokens only with
+ * `browser_tokens`; a refresh token never.
  */
 export function makeUser(claims, tokens, session, keepTokens, now = epochSeconds()) {
   const { expires_at: sessionExpiry, ...sessionProfile } = session;
   const profile = { ...claims };
   for (const claim of PROTOCOL_CLAIMS) delete profile[claim];
   for (const [name, value] of Object.entries(sessionProfile)) if (value != null) profile[name] = value;
-  const expiries = [claims.exp, sessionExpiry, now + tokens.expires_in].filter(Number.isFinite);
-  const user = { profile, expires_at: Math.min(...expiries) };
+  const expiries = [claims.exp, now + tokens.expires_in].filter(Number.isFinite);
+  const user = { profile, expires_at: Number.isFinite(sessionExpiry) ? sessionExpiry : Math.min(...expiries) };
   if (keepTokens) {
     const { access_token, id_token, token_type, scope } = tokens;
     Object.assign(user, { access_token, id_token, token_type, scope });
@@ -174,12 +184,12 @@ export function makeUser(claims, tokens, session, keepTokens, now = epochSeconds
 // ---------------------------------------------------------------------------
 // Sign-out
 
-export async function signoutRedirect(manager) {
+export async function signoutRedirect(manager, { everywhere = false } = {}) {
   const settings = manager.settings;
   const idToken = stored(keys.user)?.id_token;
   // A session the companion cannot end would outlive the sign-out: stop here and say so.
-  await processCompanionLogout(await companionLogoutRequest(settings.companion_url));
-  for (const key of [...stateKeys(), keys.checked]) sessionStorage.removeItem(key);
+  await processCompanionLogout(await companionLogoutRequest(settings.companion_url, { everywhere }));
+  for (const key of [...stateKeys(), keys.returned]) sessionStorage.removeItem(key);
   await manager.removeUser();
   signal("signout");
   const metadata = settings.cognito_domain ? null : await getMetadata(settings.authority).catch(() => null);

@@ -1,10 +1,14 @@
-// Auth islands, on every page: <html data-atoll-auth="signed-in|signed-out">,
-// [data-atoll-signin] / [data-atoll-signout] controls, [data-atoll-user] (as
-// text only), [data-atoll-group] marks. Presentation, not protection: the
-// static HTML is public.
+// Auth islands, on every page: <html data-atoll-auth="unknown|signed-in|signed-out">
+// (unknown until the companion confirms the session: on load, and again when the
+// tab becomes visible), [data-atoll-signin] / [data-atoll-signout] (="everywhere")
+// controls, [data-atoll-user] (as text only), [data-atoll-group] marks.
+// Presentation, not protection: the static HTML is public.
 
 import { UserManager } from "./oidc.js";
 import { displayName, groupsOf } from "./profile.js";
+
+/** The longest time auth-dependent UI stays hidden while the companion has not answered. */
+const UNKNOWN_MAX_MS = 2000;
 
 const configElement = document.getElementById("atoll-auth-config");
 /** The page's UserManager, or null without an auth config; a site's own scripts import it. */
@@ -16,21 +20,28 @@ async function start(manager) {
   const render = (user) => {
     clearTimeout(expiryTimer);
     show(user);
-    // An expired user counts as signed out: flip when the time comes.
-    if (user) expiryTimer = setTimeout(async () => render(await manager.getUser()), Math.min(2 ** 31 - 1, user.expires_at * 1000 - Date.now()));
+    setState(user ? "signed-in" : "signed-out");
+    // When the session's expiry comes, ask again: the companion may have refreshed it.
+    if (user) expiryTimer = setTimeout(confirm, Math.min(2 ** 31 - 1, Math.max(5000, user.expires_at * 1000 - Date.now())));
   };
+  // The companion decides. Until it answers the page stays "unknown" (see site.css);
+  // when it cannot answer, a page still unknown shows signed out.
+  const confirm = () => manager.loadSession().catch(() => stateIs("unknown") && render(null));
   manager.events.addUserLoaded(render);
   manager.events.addUserUnloaded(() => render(null));
   document.addEventListener("click", (event) => onClick(event, manager));
-  // Back/forward cache: the page may come back from before a sign-in or sign-out.
-  addEventListener("pageshow", async (event) => event.persisted && render(await manager.getUser()));
+  // Back/forward cache, or a tab coming back into view: the session may have ended meanwhile.
+  addEventListener("pageshow", (event) => event.persisted && confirm());
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && confirm());
 
-  // A new tab has no user in sessionStorage, so it asks the companion's cookie
-  // session once (but not on the callback page, which is making one).
-  const onCallbackPage = location.pathname === manager.settings.redirect_path;
-  const user = (await manager.getUser()) ?? (onCallbackPage ? null : await manager.loadSession({ once: true }));
-  render(user);
-  autostart(user);
+  // Fill in the names this tab knew while the page is still hidden, so the answer moves nothing.
+  const known = await manager.getUser();
+  if (known) show(known);
+  const bound = setTimeout(() => stateIs("unknown") && render(null), UNKNOWN_MAX_MS);
+  // The callback page makes the session itself (callback.js).
+  if (location.pathname !== manager.settings.redirect_path) await confirm();
+  clearTimeout(bound);
+  autostart(await manager.getUser());
 }
 
 // A protected page's prompt with auth.signed_out: redirect starts the sign-in by itself,
@@ -43,9 +54,16 @@ function autostart(user) {
   control.click();
 }
 
+const stateIs = (state) => document.documentElement.dataset.atollAuth === state;
+
+function setState(state) {
+  if (stateIs(state)) return;
+  document.documentElement.dataset.atollAuth = state;
+  document.dispatchEvent(new CustomEvent("atoll:auth", { detail: { state } }));
+}
+
 function show(user) {
   const profile = user?.profile ?? {};
-  document.documentElement.dataset.atollAuth = user ? "signed-in" : "signed-out";
   for (const element of document.querySelectorAll("[data-atoll-user]")) {
     element.textContent = user ? claimText(profile, element.dataset.atollUser || "name") : "";
   }
@@ -69,7 +87,7 @@ async function onClick(event, manager) {
     if (control.hasAttribute("data-atoll-signin")) {
       await manager.signinRedirect({ returnTo: location.pathname + location.search + location.hash });
     } else {
-      await manager.signoutRedirect();
+      await manager.signoutRedirect({ everywhere: control.dataset.atollSignout === "everywhere" });
     }
   } catch (error) {
     console.error(error);

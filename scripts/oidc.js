@@ -3,9 +3,20 @@
 // sign-in and sign-out by a localStorage signal (storage.js). The protocol
 // (flows.js, protocol.js) loads on first use.
 
-import { keys, parse, stored } from "./storage.js";
+import { forget, keys, parse, remember, stored } from "./storage.js";
 
 const flows = () => import("./flows.js");
+
+/**
+ * A server time (unix seconds) moved onto this device's clock, using the
+ * answer's Date header: a device whose clock is off still expires the user
+ * when the companion's session does, and never signs out a confirmed reader.
+ */
+function onThisClock(serverSeconds, dateHeader) {
+  const serverNow = Date.parse(dateHeader ?? "");
+  if (!Number.isFinite(serverSeconds) || !Number.isFinite(serverNow)) return serverSeconds;
+  return Math.round(serverSeconds + (Date.now() - serverNow) / 1000);
+}
 
 export class UserManager {
   /** @param {object} settings the `#atoll-auth-config` object (ARCHITECTURE.md) */
@@ -26,24 +37,32 @@ export class UserManager {
   /** Forget the user in this tab (the companion session stays). */
   async removeUser() {
     sessionStorage.removeItem(keys.user);
+    forget(keys.hint);
     this.events._unloaded();
   }
 
   /**
-   * The user of the companion's cookie session (which a new tab shares,
-   * unlike sessionStorage), or null. With `once`, a tab asks one time only.
+   * Ask the companion who is signed in (`GET companion_url`, answered
+   * `{"user": {...}}` or `{"user": null}`): the user, kept in this tab, or
+   * null, and this tab's user is removed. Rejects when the companion cannot
+   * answer (no network, an error status): the state is then unknown.
    */
-  async loadSession({ once = false } = {}) {
-    if (once && sessionStorage.getItem(keys.checked)) return null;
-    sessionStorage.setItem(keys.checked, "1");
-    try {
-      const response = await fetch(this.settings.companion_url, { credentials: "same-origin", headers: { Accept: "application/json" } });
-      if (!response.ok) return null;
-      const { expires_at, ...profile } = await response.json();
-      return this._setUser({ profile, expires_at });
-    } catch {
-      return null;
+  async loadSession() {
+    const response = await fetch(this.settings.companion_url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(`The site's session endpoint answered HTTP ${response.status}.`);
+    const answer = await response.json();
+    if (!answer || typeof answer !== "object" || !("user" in answer)) throw new Error("The site's session endpoint did not answer {user}.");
+    if (answer.user) {
+      const { expires_at, ...confirmed } = answer.user;
+      // The same reader as this tab's: keep what sign-in stored (ID token claims, browser_tokens).
+      const kept = stored(keys.user);
+      const same = kept?.profile?.sub === confirmed.sub;
+      const profile = same ? { ...kept.profile, ...confirmed } : confirmed;
+      const user = this._setUser({ ...(same ? kept : {}), profile, expires_at: onThisClock(expires_at, response.headers.get("Date")) });
+      if (user) return user;
     }
+    await this.removeUser();
+    return null;
   }
 
   /** To the provider's sign-in page; back at the same-origin path `returnTo` after. */
@@ -56,15 +75,19 @@ export class UserManager {
     return (await flows()).signinCallback(this, url);
   }
 
-  /** End the companion session, clear storage, go to the provider's logout. */
-  async signoutRedirect() {
-    return (await flows()).signoutRedirect(this);
+  /**
+   * End the companion session, clear storage, go to the provider's logout.
+   * With `everywhere`, every session of this reader on this site ends (other browsers too).
+   */
+  async signoutRedirect({ everywhere = false } = {}) {
+    return (await flows()).signoutRedirect(this, { everywhere });
   }
 
   /** Keep a (not yet expired) user and tell listeners; null otherwise. */
   _setUser(user) {
     if (!(user.expires_at > Date.now() / 1000)) return null;
     sessionStorage.setItem(keys.user, JSON.stringify(user));
+    remember(keys.hint, "signed-in");
     this.events._loaded(user);
     return user;
   }
@@ -72,7 +95,7 @@ export class UserManager {
   /** Another tab signed in (ask the companion) or out (forget the user). */
   _onStorage({ key, newValue }) {
     const type = key === keys.signal && parse(newValue)?.type;
-    if (type === "signin") this.loadSession();
+    if (type === "signin") this.loadSession().catch(() => null);
     if (type === "signout" && sessionStorage.getItem(keys.user)) this.removeUser();
   }
 }

@@ -291,6 +291,8 @@ export async function processTokenResponse(response) {
     tokens.expires_in = expiresIn;
   }
   if (typeof body.scope === "string") tokens.scope = body.scope;
+  // Handed to the companion only (companionLoginRequest), never stored here.
+  if (typeof body.refresh_token === "string" && body.refresh_token) tokens.refresh_token = body.refresh_token;
   return tokens;
 }
 
@@ -355,9 +357,13 @@ async function companionRefusal(response, prefix = "") {
   return new OidcError(codes.COMPANION_REFUSED, prefix + message, { status: response.status, error: body.error });
 }
 
-/** POST the tokens; the companion verifies them and sets its session cookie. */
-export function companionLoginRequest(companionUrl, { access_token, id_token, expires_in }) {
-  const body = JSON.stringify({ access_token, id_token, expires_in });
+/**
+ * POST the tokens; the companion verifies them and sets its session cookie.
+ * The refresh token goes along (the companion keeps it, encrypted, to refresh
+ * the session); it is never written to browser storage.
+ */
+export function companionLoginRequest(companionUrl, { access_token, id_token, expires_in, refresh_token }) {
+  const body = JSON.stringify({ access_token, id_token, expires_in, refresh_token });
   return send(companionUrl, companionInit("POST", body), codes.COMPANION_UNREACHABLE, "the site's session endpoint");
 }
 
@@ -367,9 +373,10 @@ export async function processCompanionResponse(response) {
   return readJson(response, "The site's session endpoint");
 }
 
-/** DELETE the companion session (204 when it ended). */
-export function companionLogoutRequest(companionUrl) {
-  return send(companionUrl, companionInit("DELETE"), codes.COMPANION_UNREACHABLE, "the site's session endpoint");
+/** DELETE the companion session (204 when it ended); `everywhere` ends all of the reader's sessions. */
+export function companionLogoutRequest(companionUrl, { everywhere = false } = {}) {
+  const url = everywhere ? `${companionUrl}${companionUrl.includes("?") ? "&" : "?"}everywhere=1` : companionUrl;
+  return send(url, companionInit("DELETE"), codes.COMPANION_UNREACHABLE, "the site's session endpoint");
 }
 
 /** Success when the session ended, or was already gone (401). */

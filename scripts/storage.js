@@ -2,8 +2,18 @@
 // survives a damaged entry, and the signal other tabs of this origin hear.
 // oidc.js (the reader's state) and flows.js (signing in and out) share it.
 
-/** Storage keys: user and checked in sessionStorage, signal in localStorage. */
-export const keys = { user: "atoll.oidc.user", checked: "atoll.oidc.checked", signal: "atoll.oidc.signal" };
+/**
+ * Storage keys. sessionStorage: the user, and the page the last completed
+ * sign-in returned to (for Back or reload onto its used callback).
+ * localStorage: the cross-tab signal, and the hint "this browser was signed
+ * in" that auth-hint.js reads before the first paint (a flag, nothing more).
+ */
+export const keys = {
+  user: "atoll.oidc.user",
+  returned: "atoll.oidc.returned",
+  signal: "atoll.oidc.signal",
+  hint: "atoll.oidc.hint",
+};
 
 /** JSON text as a value, or null when it is missing or unreadable. */
 export function parse(text) {
@@ -21,4 +31,17 @@ export const stored = (key) => parse(sessionStorage.getItem(key));
 export function signal(type) {
   localStorage.setItem(keys.signal, JSON.stringify({ type, at: Date.now() }));
   localStorage.removeItem(keys.signal);
+}
+
+/** localStorage writes that never throw (storage can be full or switched off). */
+export function remember(key, value) {
+  try {
+    if (localStorage.getItem(key) !== value) localStorage.setItem(key, value);
+  } catch {}
+}
+
+export function forget(key) {
+  try {
+    localStorage.removeItem(key);
+  } catch {}
 }

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from atoll.companion import CompanionSettings, create_app
+from atoll.companion.verify import Identity
 from atoll.wsgi.server import start_background, stop
 
 CLIENT_ID = "test-client"
@@ -204,6 +205,15 @@ def close_companions() -> Iterator[None]:
     yield
     while OPENED:
         OPENED.pop().close()
+
+
+def session_cookie(app: Any, *, sub: str = SUB, username: str = "alice", name: str | None = "Alice",
+                   groups: list[str] | None = None, expires_in: int = 3600) -> str:
+    """A session for this user in ``app``'s store, as a sign-in would make it: ``name=value`` of its cookie."""
+    claims = {"sub": sub, "cognito:username": username, "name": name, "cognito:groups": groups or []}
+    identity = Identity(id_claims=claims, access_claims={}, userinfo={}, expires_at=int(time.time()) + expires_in)
+    _, (_, header) = app.sessions.start(identity, None, {})
+    return str(header.split(";", 1)[0])
 
 
 def echo_api(environ: dict[str, Any], start_response: Any) -> list[bytes]:

@@ -405,6 +405,13 @@ class Reader:
             path,
         )
 
+    def session_user(self, page: Page | None = None) -> dict[str, Any] | None:
+        """The companion's answer to ``GET /auth/session`` from the page: the user, or None (signed out)."""
+        answer = self.fetch("/auth/session", page)
+        assert answer["status"] == 200, answer
+        user: dict[str, Any] | None = answer["body"]["user"]
+        return user
+
     def cookie(self, name: str) -> dict[str, Any] | None:
         return next((dict(c) for c in self.context.cookies(self.site) if c["name"] == name), None)
 

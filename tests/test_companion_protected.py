@@ -11,10 +11,9 @@ from typing import Any
 import pytest
 
 from atoll.companion import CompanionSettings, create_app
-from atoll.companion.session import SessionCookie
 from atoll.gate.manifest import Entry, Manifest, Rule
 from atoll.gate.rules import Access
-from companion_helpers import ORIGIN, SECRET, Result, call
+from companion_helpers import ORIGIN, SECRET, Result, call, session_cookie
 
 MEMBERS_TEXT = b"<p>Only members read this: walrus-42.</p>"
 STAFF_TEXT = b"<p>Staff plan: heron-17.</p>"
@@ -51,16 +50,19 @@ def protected(tmp_path: Path) -> Path:
     return write_protected(tmp_path / "dist-protected")
 
 
-def gate(folder: Path) -> Any:
-    return create_app(CompanionSettings(issuer="http://127.0.0.1:9", client_id="c", origin=ORIGIN, secret=SECRET,
-                                        protected=folder))
+def store(folder: Path) -> str:
+    """The gates and the sign-ins of a test share one session store beside the folder."""
+    return f"sqlite:///{folder.parent / 'sessions.sqlite3'}"
 
 
-def cookie(groups: list[str] | None = None, *, expires_in: int = 3600, secret: str = SECRET) -> str:
-    user = {"sub": "s1", "username": "ann", "email": None, "name": "Ann", "groups": groups or [],
-            "expires_at": int(time.time()) + expires_in}
-    value = SessionCookie(secret, secure=False).set_header(user)[1]
-    return value.split(";", 1)[0]
+def gate(folder: Path, secret: str = SECRET) -> Any:
+    return create_app(CompanionSettings(issuer="http://127.0.0.1:9", client_id="c", origin=ORIGIN, secret=secret,
+                                        protected=folder, sessions=store(folder)))
+
+
+def cookie(folder: Path, groups: list[str] | None = None, *, expires_in: int = 3600, secret: str = SECRET) -> str:
+    return session_cookie(gate(folder, secret), sub="s1", username="ann", name="Ann", groups=groups,
+                          expires_in=expires_in)
 
 
 def get(app: Any, path: str, cookie_header: str | None = None, method: str = "GET", **headers: str) -> Result:
@@ -70,7 +72,7 @@ def get(app: Any, path: str, cookie_header: str | None = None, method: str = "GE
 
 
 def test_a_member_gets_the_page_privately(protected: Path) -> None:
-    result = get(gate(protected), "/members/notes/", cookie())
+    result = get(gate(protected), "/members/notes/", cookie(protected))
     assert result.status == 200 and result.body == MEMBERS_TEXT
     assert result.header("Content-Type") == "text/html; charset=utf-8"
     assert result.header("Cache-Control") == "private, no-store"
@@ -80,16 +82,16 @@ def test_a_member_gets_the_page_privately(protected: Path) -> None:
 
 def test_etag_gives_304_and_head_gives_no_body(protected: Path) -> None:
     app = gate(protected)
-    etag = get(app, "/members/notes/", cookie()).header("ETag")
+    etag = get(app, "/members/notes/", cookie(protected)).header("ETag")
     assert etag is not None
-    again = get(app, "/members/notes/", cookie(), If_None_Match=etag)
+    again = get(app, "/members/notes/", cookie(protected), If_None_Match=etag)
     assert again.status == 304 and again.body == b"" and again.header("ETag") == etag
-    head = get(app, "/members/notes/", cookie(), method="HEAD")
+    head = get(app, "/members/notes/", cookie(protected), method="HEAD")
     assert head.status == 200 and head.body == b"" and head.header("Content-Length") == str(len(MEMBERS_TEXT))
 
 
 def test_files_beside_a_page_get_their_content_type(protected: Path) -> None:
-    result = get(gate(protected), "/members/notes/chart.svg", cookie())
+    result = get(gate(protected), "/members/notes/chart.svg", cookie(protected))
     assert result.status == 200 and result.header("Content-Type") == "image/svg+xml; charset=utf-8"
 
 
@@ -100,19 +102,19 @@ def test_signed_out_readers_get_the_prompt_with_401(protected: Path) -> None:
 
 
 @pytest.mark.parametrize("make", [
-    lambda: cookie(expires_in=-10),  # expired
-    lambda: cookie(secret="another-secret-" + "y" * 32),  # forged with another key
-    lambda: cookie()[:-3] + "abc",  # tampered
+    lambda folder: cookie(folder, expires_in=-10),  # expired
+    lambda folder: cookie(folder, secret="another-secret-" + "y" * 32),  # signed with another key
+    lambda folder: cookie(folder)[:-3] + "abc",  # tampered
 ])
 def test_expired_or_forged_sessions_get_the_prompt_never_the_content(protected: Path, make: Any) -> None:
-    result = get(gate(protected), "/members/notes/", make())
+    result = get(gate(protected), "/members/notes/", make(protected))
     assert result.status == 401 and MEMBERS_TEXT not in result.body
 
 
 def test_non_members_get_the_403_page(protected: Path) -> None:
-    result = get(gate(protected), "/staff/plan/", cookie(["readers"]))
+    result = get(gate(protected), "/staff/plan/", cookie(protected, ["readers"]))
     assert result.status == 403 and result.body == FORBIDDEN
-    assert get(gate(protected), "/staff/plan/", cookie(["staff"])).body == STAFF_TEXT
+    assert get(gate(protected), "/staff/plan/", cookie(protected, ["staff"])).body == STAFF_TEXT
 
 
 @pytest.mark.parametrize("path", [
@@ -126,14 +128,14 @@ def test_other_spellings_cannot_skip_the_rule(protected: Path, path: str) -> Non
 
 
 def test_a_url_without_its_slash_is_redirected(protected: Path) -> None:
-    result = get(gate(protected), "/members/notes", cookie())
+    result = get(gate(protected), "/members/notes", cookie(protected))
     assert result.status == 301 and result.header("Location") == "/members/notes/"
 
 
 @pytest.mark.parametrize("path", ["/.atoll/manifest.json", "/.atoll/forbidden/staff/plan/index.html",
                                   "/../dist-protected/members/notes/index.html", "/about/"])
 def test_nothing_outside_the_manifest_is_served(protected: Path, path: str) -> None:
-    result = get(gate(protected), path, cookie(["staff"]))
+    result = get(gate(protected), path, cookie(protected, ["staff"]))
     assert result.status in (400, 404), path
 
 
@@ -143,7 +145,7 @@ def test_a_symlink_out_of_the_folder_is_not_followed(protected: Path, tmp_path: 
     target = protected / "members" / "notes" / "chart.svg"
     target.unlink()
     os.symlink(secret, target)
-    result = get(gate(protected), "/members/notes/chart.svg", cookie())
+    result = get(gate(protected), "/members/notes/chart.svg", cookie(protected))
     assert result.status == 404 and b"server secret" not in result.body
 
 
@@ -151,8 +153,8 @@ def test_a_missing_manifest_refuses_everything(protected: Path, caplog: pytest.L
     (protected / ".atoll" / "manifest.json").unlink()
     app = gate(protected)
     with caplog.at_level(logging.ERROR, "atoll.gate"):
-        page = get(app, "/members/notes/", cookie(["staff"]))
-        check = get(app, "/auth/check", cookie(["staff"]), X_Original_URI="/members/notes/")
+        page = get(app, "/members/notes/", cookie(protected, ["staff"]))
+        check = get(app, "/auth/check", cookie(protected, ["staff"]), X_Original_URI="/members/notes/")
     assert page.status == 503 and page.json()["error"] == "gate_unavailable"
     assert check.status == 503
     assert "protected pages refused" in caplog.text
@@ -162,9 +164,9 @@ def test_auth_check_answers_reverse_proxies(protected: Path) -> None:
     app = gate(protected)
     assert get(app, "/auth/check", X_Original_URI="/about/").status == 204
     assert get(app, "/auth/check", X_Original_URI="/members/notes/?x=1").status == 401
-    assert get(app, "/auth/check", cookie(["readers"]), X_Forwarded_Uri="/staff/plan/").status == 403
-    assert get(app, "/auth/check", cookie(["readers"]), X_Forwarded_Uri="/staff/unbuilt.pdf").status == 403
-    allowed = get(app, "/auth/check", cookie(["staff", "a,b"]), X_Original_URI="/staff/plan/")
+    assert get(app, "/auth/check", cookie(protected, ["readers"]), X_Forwarded_Uri="/staff/plan/").status == 403
+    assert get(app, "/auth/check", cookie(protected, ["readers"]), X_Forwarded_Uri="/staff/unbuilt.pdf").status == 403
+    allowed = get(app, "/auth/check", cookie(protected, ["staff", "a,b"]), X_Original_URI="/staff/plan/")
     assert allowed.status == 204 and allowed.body == b""
     assert allowed.header("X-Atoll-User") == "ann" and allowed.header("X-Atoll-Groups") == "staff,a%2Cb"
 

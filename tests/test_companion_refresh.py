@@ -95,7 +95,8 @@ def tokens_expire_in(app: CompanionApp, cookie: str, seconds: int) -> None:
     key = session_key(app, cookie)
     session = app.sessions.store.get(key)
     assert session is not None
-    assert app.sessions.store.replace(key, replace(session, tokens_expire_at=int(time.time()) + seconds))
+    due = int(time.time()) + seconds
+    assert app.sessions.store.replace(key, replace(session, tokens_expire_at=due, refresh_at=due - 60))
 
 
 def signed_in(app: CompanionApp, tokens: dict[str, Any], *, refresh_token: str | None = None) -> str:
@@ -166,7 +167,7 @@ def test_concurrent_requests_refresh_once_and_keep_the_rotated_token(
             barrier = threading.Barrier(16)
             users: list[Any] = []
 
-            def ask(index: int) -> None:
+            def ask(index: int, barrier: threading.Barrier = barrier, users: list[Any] = users) -> None:
                 barrier.wait()
                 users.append(user_of(apps[index % 2], cookie))
 

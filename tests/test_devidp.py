@@ -14,7 +14,7 @@ import pytest
 from atoll.config import DevUser
 from atoll.devidp import create_app, settings_from_site, subject
 from atoll.devidp.tokens import mint
-from companion_helpers import ORIGIN, call
+from companion_helpers import ORIGIN, Result, call
 from devidp_helpers import (
     CLIENT_ID,
     REDIRECT_URI,
@@ -68,18 +68,26 @@ def test_authorize_shows_a_plain_login_form(idp: Idp) -> None:
     assert result.header("Access-Control-Allow-Origin") is None
 
 
+def follow(idp: Idp, result: Result) -> Result:
+    """The GET a browser makes after a 303 (Post/Redirect/Get)."""
+    location = result.header("Location")
+    assert result.status == 303 and location is not None and location.startswith("/oauth2/authorize?"), result.status
+    return http("GET", idp.url + location)
+
+
 def test_every_value_in_the_form_is_escaped(idp: Idp) -> None:
     _, challenge = pkce()
     evil = '"><script>alert(1)</script>'
-    result = login(idp, authorize_params(challenge, state=evil), username=evil, password="wrong")
+    result = follow(idp, login(idp, authorize_params(challenge, state=evil), username=evil, password="wrong"))
     assert "<script>" not in result.body.decode()
     assert "&lt;script&gt;" in result.body.decode()
 
 
-def test_wrong_password_reshows_the_form_with_a_message(idp: Idp) -> None:
+def test_wrong_password_reshows_the_form_with_a_message_after_a_redirect(idp: Idp) -> None:
+    """Post/Redirect/Get: Back from the callback later never meets a form resubmission page."""
     _, challenge = pkce()
     for username, password in (("reader", "nope"), ("nobody", "atoll-dev"), ("reader", "")):
-        result = login(idp, authorize_params(challenge), username, password)
+        result = follow(idp, login(idp, authorize_params(challenge), username, password))
         assert result.status == 200
         assert result.header("Location") is None
         assert "Incorrect username or password." in result.body.decode()
@@ -322,4 +330,8 @@ def test_user_names_are_escaped_in_pages(tmp_path: Path) -> None:
                   body=urlencode(
                       {**authorize_params(challenge), "username": "<img src=x>", "password": "bad"}).encode(),
                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+    location = result.header("Location") or ""
+    path, _, query = location.partition("?")
+    result = call(create_app(settings), "GET", path, query=query)
+    assert result.status == 200 and "Incorrect username" in result.body.decode()
     assert "<img" not in result.body.decode()

@@ -63,10 +63,6 @@ class CompanionApp:
         """Let go of the session store's connections."""
         self.sessions.store.close()
 
-    def close(self) -> None:
-        """Let go of the session store's connections."""
-        self.sessions.store.close()
-
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == self.settings.session_path:

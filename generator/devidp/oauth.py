@@ -112,6 +112,9 @@ class Authorize:
             return self._grant(request, redirect_uri, sign_in)
         if prompt == "none":
             return fail("login_required", "no sign-in session")
+        if params.get("login_failed") == "1":
+            return login_page("/oauth2/authorize", request, error="Incorrect username or password.",
+                              username=params.get("username", ""))
         return login_page("/oauth2/authorize", request)
 
     def _login(self, params: dict[str, str], request: dict[str, str],
@@ -119,8 +122,10 @@ class Authorize:
         username, password = params.get("username", ""), params.get("password", "")
         user = self.settings.user(username)
         if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
-            return login_page("/oauth2/authorize", request, error="Incorrect username or password.",
-                              username=username)
+            # Post/Redirect/Get, as hosted login pages do: Back never lands on a form resubmission.
+            query = urlencode({**request, "login_failed": "1", "username": username[:MAX_PARAM]})
+            return Response(303, b"", [("Location", f"/oauth2/authorize?{query}"), ("Cache-Control", "no-store"),
+                                       ("Content-Type", "text/plain; charset=utf-8")])
         sign_in = SignIn(username=user.username, auth_time=int(time.time()),
                          expires_at=time.time() + self.settings.refresh_lifetime)
         sid = self.store.start_session(sign_in)

@@ -14,6 +14,7 @@ import mimetypes
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -206,7 +207,7 @@ def make_app(state: DevState, companion: Callable[..., Any] | None, companion_pa
     ]
     gate = None
     if companion is not None:
-        container = _Container(companion, executor=executor, log_answer=log_answer)
+        container = _Container(dated(companion), executor=executor, log_answer=log_answer)
         for path in companion_paths:
             routes.append((path, tornado.web.FallbackHandler, {"fallback": container}))
         protected = getattr(companion, "protected", None)
@@ -237,3 +238,19 @@ class _Container(tornado.wsgi.WSGIContainer):
 
     def _log(self, status_code: int, request: httputil.HTTPServerRequest) -> None:
         self._log_answer(status_code, request)
+
+
+def dated(app: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the ``Date`` header production servers send (waitress, gunicorn, API Gateway) and
+    tornado's WSGI container does not: the islands read the companion's clock from it."""
+
+    def with_date(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if not any(name.lower() == "date" for name, _ in headers):
+                headers = [*headers, ("Date", formatdate(usegmt=True))]
+            return start_response(status, headers, exc_info) if exc_info else start_response(status, headers)
+
+        return app(environ, start)
+
+    return with_date
+

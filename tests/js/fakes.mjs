@@ -197,7 +197,7 @@ export function defaultRoutes(overrides = {}) {
           expires_at: nowSeconds() + 3000,
         });
       case `GET ${SITE}/auth/session`:
-        return jsonResponse(401, { error: "no_session", message: "Not signed in." });
+        return jsonResponse(200, { user: null });
       case `DELETE ${SITE}/auth/session`:
         return jsonResponse(204);
       default:

@@ -152,9 +152,11 @@ describe("discovery", () => {
 describe("token response", () => {
   const good = { access_token: "at", id_token: "it", token_type: "Bearer", expires_in: 3600, refresh_token: "rt", scope: "openid" };
 
-  test("returns the tokens and never the refresh token", async () => {
+  test("returns the tokens, the refresh token too (for the companion only)", async () => {
     const tokens = await processTokenResponse(jsonResponse(200, good));
-    assert.deepEqual(tokens, { access_token: "at", id_token: "it", token_type: "Bearer", expires_in: 3600, scope: "openid" });
+    assert.deepEqual(tokens, { access_token: "at", id_token: "it", token_type: "Bearer", expires_in: 3600, scope: "openid", refresh_token: "rt" });
+    const { refresh_token, ...rest } = good;
+    assert.equal("refresh_token" in (await processTokenResponse(jsonResponse(200, rest))), false);
   });
 
   test("an OAuth error answer is a provider error", async () => {

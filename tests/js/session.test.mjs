@@ -63,33 +63,39 @@ describe("getUser", () => {
 describe("loadSession (the companion's cookie session)", () => {
   test("a session found becomes the user and raises user-loaded", async () => {
     const expires_at = nowSeconds() + 600;
-    tab.routes = defaultRoutes({ [`GET ${SITE}/auth/session`]: () => jsonResponse(200, { ...companionUser, expires_at }) });
+    tab.routes = defaultRoutes({ [`GET ${SITE}/auth/session`]: () => jsonResponse(200, { user: { ...companionUser, expires_at } }) });
     const loaded = [];
     manager.events.addUserLoaded((user) => loaded.push(user));
     const user = await manager.loadSession();
     assert.deepEqual(user, { profile: companionUser, expires_at });
     assert.deepEqual(await manager.getUser(), user);
     assert.deepEqual(loaded, [user]);
-    const request = tab.requests.at(-1);
-    assert.equal(request.credentials, "same-origin");
+    assert.equal(tab.requests.at(-1).credentials, "same-origin");
+    assert.equal(tab.localStorage.getItem(keys.hint), "signed-in");
   });
 
-  test("no session (401), a server error or no network: null", async () => {
+  test("signed out ({user: null}) removes this tab's user, which the companion no longer confirms", async () => {
+    keepUser({ profile: { sub: "u1" }, expires_at: nowSeconds() + 600 });
+    tab.localStorage.setItem(keys.hint, "signed-in");
+    let unloaded = 0;
+    manager.events.addUserUnloaded(() => unloaded++);
     assert.equal(await manager.loadSession(), null);
-    tab.routes = () => jsonResponse(503, { error: "unavailable", message: "x" });
-    assert.equal(await manager.loadSession(), null);
+    assert.equal(await manager.getUser(), null);
+    assert.equal(unloaded, 1);
+    assert.equal(tab.localStorage.getItem(keys.hint), null);
+  });
+
+  test("a server error, a wrong answer or no network: rejected, and the user is kept (unknown is not signed out)", async () => {
+    keepUser({ profile: { sub: "u1" }, expires_at: nowSeconds() + 600 });
+    tab.routes = () => jsonResponse(503, { error: "session_store_unavailable", message: "x" });
+    await assert.rejects(manager.loadSession(), /HTTP 503/);
+    tab.routes = () => jsonResponse(200, { sub: "u1" });
+    await assert.rejects(manager.loadSession(), /did not answer/);
     tab.routes = () => {
       throw new TypeError("Failed to fetch");
     };
-    assert.equal(await manager.loadSession(), null);
-  });
-
-  test("with once, a tab asks only one time", async () => {
-    await manager.loadSession({ once: true });
-    await manager.loadSession({ once: true });
-    assert.equal(tab.requests.length, 1);
-    await manager.loadSession();
-    assert.equal(tab.requests.length, 2);
+    await assert.rejects(manager.loadSession(), TypeError);
+    assert.equal((await manager.getUser()).profile.sub, "u1");
   });
 });
 
@@ -98,7 +104,7 @@ describe("other tabs", () => {
 
   test("a sign-in elsewhere makes this tab load the companion session", async () => {
     const expires_at = nowSeconds() + 600;
-    tab.routes = defaultRoutes({ [`GET ${SITE}/auth/session`]: () => jsonResponse(200, { ...companionUser, expires_at }) });
+    tab.routes = defaultRoutes({ [`GET ${SITE}/auth/session`]: () => jsonResponse(200, { user: { ...companionUser, expires_at } }) });
     const loaded = new Promise((resolve) => manager.events.addUserLoaded(resolve));
     signal("signin");
     assert.equal((await loaded).profile.name, "Ada");
@@ -140,7 +146,7 @@ describe("signoutRedirect", () => {
   test("clears the user, state entries and the tab's companion check, tells other tabs", async () => {
     signedIn();
     tab.sessionStorage.setItem(`${STATE_PREFIX}abc`, JSON.stringify({ created_at: nowSeconds() }));
-    tab.sessionStorage.setItem(keys.checked, "1");
+    tab.sessionStorage.setItem(keys.returned, JSON.stringify("/page/"));
     const signals = [];
     tab.localStorage.onChange = (change) => signals.push(change);
     let unloaded = 0;
@@ -150,6 +156,14 @@ describe("signoutRedirect", () => {
     assert.deepEqual(left, []);
     assert.equal(unloaded, 1);
     assert.equal(JSON.parse(signals[0].newValue).type, "signout");
+  });
+
+  test("everywhere: DELETE with ?everywhere=1", async () => {
+    signedIn();
+    await manager.signoutRedirect({ everywhere: true });
+    const [first] = tab.requests;
+    assert.equal(first.method, "DELETE");
+    assert.equal(first.url, `${SITE}/auth/session?everywhere=1`);
   });
 
   test("Cognito: to <cognito_domain>/logout with client_id and logout_uri, no discovery needed", async () => {

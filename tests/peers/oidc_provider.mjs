@@ -9,7 +9,8 @@
 // environment). --key-bits below 2048 makes the deliberately weak key that
 // `atoll doctor`'s tests expect it to report.
 // Listens on 127.0.0.1 only, with the issuer http://127.0.0.1:<port>. One public
-// client: no client secret, authorization code only, PKCE required, the site's
+// client: no client secret, authorization code and refresh tokens (rotated, revocable
+// at /token/revocation), PKCE required, the site's
 // exact callback `<site>/callback/`, sign-out back to `<site>/`. devInteractions
 // gives a login form (fields `login`, `password`: any login is accepted) and a
 // consent page. A fresh RS256 key with a random `kid` every run, so no key
@@ -77,7 +78,7 @@ const provider = new Provider(issuer, {
       ...(args.confidential
         ? { token_endpoint_auth_method: "client_secret_basic", client_secret: randomBytes(24).toString("base64url") }
         : { token_endpoint_auth_method: "none" }),
-      grant_types: ["authorization_code"],
+      grant_types: ["authorization_code", "refresh_token"],
       response_types: ["code"],
       redirect_uris: [`${site}/callback/`],
       post_logout_redirect_uris: [`${site}/`],
@@ -89,7 +90,12 @@ const provider = new Provider(issuer, {
   features: {
     devInteractions: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    // RFC 7009 at /token/revocation, listed in discovery: the companion revokes at sign-out.
+    revocation: { enabled: true },
   },
+  // A refresh token with every sign-in, as Cognito gives one (no offline_access scope
+  // needed). Public clients get them rotated on each use (the provider's default).
+  issueRefreshToken: async (ctx, client) => client.grantTypeAllowed("refresh_token"),
   // Name and email in the ID token itself, as Cognito does.
   conformIdTokenClaims: false,
   claims: {
@@ -98,7 +104,7 @@ const provider = new Provider(issuer, {
     profile: ["name", "preferred_username", ...(args["groups-at-userinfo"] ? ["groups"] : [])],
   },
   clientBasedCORS: (ctx, origin) => !args["no-cors"] && origin === site,
-  ttl: { AccessToken: ttl, IdToken: ttl },
+  ttl: { AccessToken: ttl, IdToken: ttl, RefreshToken: 14 * 24 * 3600, Grant: 14 * 24 * 3600, Session: 14 * 24 * 3600, Interaction: 3600 },
   findAccount: accounts.findAccount,
 });
 

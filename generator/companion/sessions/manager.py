@@ -36,7 +36,7 @@ class Policy:
 
     idle_timeout: int
     max_age: int
-    # Refresh when the tokens have less than this left.
+    # Refresh when the tokens have less than this left (a quarter of their lifetime when shorter).
     refresh_margin: int = 60
 
 
@@ -108,7 +108,7 @@ class Sessions:
         if session.expires_at <= now:
             self._end(key)
             return None
-        if session.tokens_expire_at - self.policy.refresh_margin <= now:
+        if session.refresh_at <= now:
             if session.refresh_token is None:
                 if session.tokens_expire_at > now:
                     return self._user(session)
@@ -140,10 +140,11 @@ class Sessions:
             now = int(self._clock())
             if session is None:
                 return None
-            if session.tokens_expire_at - self.policy.refresh_margin > now:
+            if session.refresh_at > now:
                 return session
-            assert session.refresh_token is not None
             try:
+                if session.refresh_token is None:
+                    raise CannotDecrypt("the session has no refresh token")
                 refresh_token = self._keys.decrypt(session.refresh_token, bound_to=key)
             except CannotDecrypt as exc:
                 logger.info("session ended: %s", exc)
@@ -176,8 +177,13 @@ class Sessions:
         user = public_user(identity, self._rules)
         del user["expires_at"]
         sealed = self._keys.encrypt(refresh_token, bound_to=key) if refresh_token else None
+        # Refresh a minute before the tokens expire, or a quarter of their lifetime for short ones.
+        issued = identity.id_claims.get("iat")
+        lifetime = identity.expires_at - (int(issued) if isinstance(issued, (int, float)) else now)
+        margin = min(self.policy.refresh_margin, max(1, lifetime // 4))
         return Session(user=user, issuer=self.issuer, client_id=self.client_id, created_at=created_at,
-                       tokens_expire_at=identity.expires_at, refresh_token=sealed, last_seen=now,
+                       tokens_expire_at=identity.expires_at, refresh_at=identity.expires_at - margin,
+                       refresh_token=sealed, last_seen=now,
                        expires_at=self._expiry(created_at, now, sealed, identity.expires_at))
 
     def start(self, identity: Identity, refresh_token: str | None,

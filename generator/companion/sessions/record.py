@@ -31,8 +31,9 @@ class Session:
     issuer: str
     client_id: str
     created_at: int
-    # When the provider's tokens expire; refreshed before that when there is a refresh token.
+    # When the provider's tokens expire, and when to refresh them (a little before).
     tokens_expire_at: int
+    refresh_at: int
     # The provider's refresh token, encrypted (keys.py); None when the browser posted none.
     refresh_token: str | None
     last_seen: int

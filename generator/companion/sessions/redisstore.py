@@ -61,7 +61,7 @@ class RedisStore:
         return f"{PREFIX}subject:{subject}"
 
     @staticmethod
-    def _decode(fields: dict[bytes, bytes]) -> Session | None:
+    def _decode(fields: Any) -> Session | None:
         if not fields or b"data" not in fields:
             return None
         return Session.from_data(fields[b"data"].decode(), int(fields[b"last_seen"]), int(fields[b"expires_at"]))
@@ -83,8 +83,7 @@ class RedisStore:
         self._run(write)
 
     def get(self, key: str) -> Session | None:
-        fields: dict[bytes, bytes] = self._run(lambda: self._client.hgetall(self._session_key(key)))
-        return self._decode(fields)
+        return self._decode(self._run(lambda: self._client.hgetall(self._session_key(key))))
 
     def replace(self, key: str, session: Session) -> bool:
         done = self._run(lambda: self._update(keys=[self._session_key(key)], args=[
@@ -112,7 +111,7 @@ class RedisStore:
 
     def delete_subject(self, subject: str) -> list[tuple[str, Session]]:
         index = self._subject_key(subject)
-        keys: set[bytes] = self._run(lambda: self._client.smembers(index))
+        keys: Any = self._run(lambda: self._client.smembers(index))
         ended = []
         for key in keys:
             session = self.delete(key.decode())
