@@ -194,15 +194,14 @@ OPENED: list[Any] = []
 
 
 def companion(provider: FakeProvider, *, api: Any = None, **changes: Any) -> Any:
-    """A companion app for ``provider`` (closed by :func:`close_companions` after the test)."""
+    """A companion app for ``provider``, closed after the test (:func:`close_companions`)."""
     app = create_app(settings_for(provider, **changes), api=api)
     OPENED.append(app)
     return app
 
 
-@pytest.fixture(autouse=True)
-def close_companions() -> Iterator[None]:
-    yield
+def close_companions() -> None:
+    """Close the apps :func:`companion` opened (conftest.py does it after every test)."""
     while OPENED:
         OPENED.pop().close()
 

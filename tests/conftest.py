@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, sync_playwright
 
 from atoll.devidp import start_idp
 from atoll.wsgi.server import stop
-from companion_helpers import FakeProvider
+from companion_helpers import FakeProvider, close_companions
 from devidp_helpers import ORIGIN, Idp, site_config
 from e2e_helpers import REPO, AtollSite, Peer, Reader, serve_site, serve_with_peer, write_site
 from redis_helpers import RedisServer, start_redis
@@ -65,6 +65,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 # ---------------------------------------------------------------------------- providers
+
+@pytest.fixture(autouse=True)
+def _close_companions() -> Iterator[None]:
+    """Companion apps a test made with companion_helpers.companion() let go of their stores."""
+    yield
+    close_companions()
+
 
 @pytest.fixture
 def provider() -> Iterator[FakeProvider]:

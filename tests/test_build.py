@@ -202,8 +202,11 @@ def test_auth_site_gets_config_block_and_hashed_scripts(make_site) -> None:
     assert data["client_id"] == "abc" and data["redirect_path"] == "/callback/"
     assert data["cognito_domain"] == "https://x.auth.eu-west-1.amazoncognito.com"
     [module] = [s for s in home.scripts if "islands" in (s.get("src") or "")]
-    assert re.fullmatch(r"/_atoll/islands\.[0-9a-f]{10}\.js", module["src"] or "")
-    assert (dist / module["src"].lstrip("/")).exists()
+    [hint] = [s for s in home.scripts if "auth-hint" in (s.get("src") or "")]
+    # The hint is a classic script (before the first paint); the islands a module.
+    assert re.fullmatch(r"/_atoll/auth-hint\.[0-9a-f]{10}\.js", hint["src"] or "") and hint.get("type") is None
+    assert re.fullmatch(r"/_atoll/islands\.[0-9a-f]{10}\.js", module["src"] or "") and module.get("type") == "module"
+    assert (dist / module["src"].lstrip("/")).exists() and (dist / hint["src"].lstrip("/")).exists()
     callback = parse((dist / "callback/index.html").read_text())
     assert any(re.fullmatch(r"/_atoll/callback\.[0-9a-f]{10}\.js", s.get("src") or "") for s in callback.scripts)
     assert 'content="no-referrer"' in (dist / "callback/index.html").read_text()

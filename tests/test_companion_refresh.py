@@ -11,8 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.companion_helpers import ORIGIN, SECRET, call, same_origin
-from tests.devidp_helpers import (
+
+from atoll.companion import CompanionSettings, create_app
+from atoll.companion.app import CompanionApp
+from atoll.companion.sessions import make_post
+from atoll.companion.sessions.record import store_key
+from atoll.devidp import DevIdpApp, start_idp
+from atoll.wsgi.server import stop
+from companion_helpers import ORIGIN, SECRET, call, same_origin
+from devidp_helpers import (
     CLIENT_ID,
     SITE_YAML,
     Idp,
@@ -25,13 +32,6 @@ from tests.devidp_helpers import (
     sign_in,
     site_config,
 )
-
-from atoll.companion import CompanionSettings, create_app
-from atoll.companion.app import CompanionApp
-from atoll.companion.sessions import make_post
-from atoll.companion.sessions.record import store_key
-from atoll.devidp import DevIdpApp, start_idp
-from atoll.wsgi.server import stop
 from redis_helpers import RedisServer
 
 ROTATING = SITE_YAML + "  dev_refresh_rotation: true\n"

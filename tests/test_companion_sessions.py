@@ -8,24 +8,22 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.companion_helpers import (
+
+from atoll.companion import create_app
+from atoll.companion.sessions.sqlite import SWEEP_INTERVAL
+from companion_helpers import (
     CLIENT_ID,
     SECRET,
     SUB,
     Clock,
     FakeProvider,
     call,
-    close_companions,  # noqa: F401 - fixture
     companion,
     echo_api,
     post_session,
-    provider,  # noqa: F401 - fixture
     same_origin,
     settings_for,
 )
-
-from atoll.companion import create_app
-from atoll.companion.sessions.sqlite import SWEEP_INTERVAL
 from redis_helpers import RedisServer
 
 OTHER_SECRET = "another-secret-" + "y" * 32

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from e2e_helpers import SIGNED_IN, SIGNED_OUT, AtollSite, Peer, Reader, query_of
+from e2e_helpers import SIGNED_IN, AtollSite, Peer, Reader, query_of
 
 pytestmark = pytest.mark.browser
 
