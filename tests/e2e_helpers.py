@@ -87,6 +87,14 @@ PAGES = {
 
         More text.
         """,
+    "content/account.md": """
+        ---
+        title: Account
+        ---
+        Your sessions on this site.
+
+        <button type="button" data-atoll-signout="everywhere" data-atoll-show="signed-in">Sign out everywhere</button>
+        """,
     "content/todos.md": """
         ---
         title: To-dos
@@ -108,10 +116,13 @@ PAGES = {
 
 
 def write_site(root: Path, *, authority: str | None = None, client_id: str = SITE_CLIENT_ID,
-               post_login_path: str = "/todos/", browser_tokens: bool = False) -> Path:
-    """A site in ``root`` signing in through ``authority`` (None: the dev provider, with :data:`DEV_USERS`)."""
+               post_login_path: str = "/todos/", browser_tokens: bool = False,
+               auth_extra: dict[str, Any] | None = None, companion_extra: dict[str, Any] | None = None) -> Path:
+    """A site in ``root`` signing in through ``authority`` (None: the dev provider, with :data:`DEV_USERS`);
+    ``auth_extra`` and ``companion_extra`` add settings to those blocks of site.yaml."""
     auth = [f"client_id: {client_id}", f"post_login_path: {post_login_path}",
             f"browser_tokens: {json.dumps(browser_tokens)}"]
+    auth += [f"{key}: {json.dumps(value)}" for key, value in (auth_extra or {}).items()]
     if authority is not None:
         auth.append(f"authority: {authority}")
     auth.append("dev_users:")
@@ -120,7 +131,8 @@ def write_site(root: Path, *, authority: str | None = None, client_id: str = SIT
              f"  - {json.dumps({'username': u.username, 'password': u.password, 'name': u.name, 'email': u.email})}"
              for u in DEV_USERS]
     site_yaml = "title: E2E site\ntheme: example\nauth:\n" + "".join(f"  {line}\n" for line in auth) + (
-        "companion:\n  api: example.todos:create_app\n  database: .atoll/todos.sqlite3\n")
+        "companion:\n  api: example.todos:create_app\n  database: .atoll/todos.sqlite3\n") + "".join(
+        f"  {key}: {json.dumps(value)}\n" for key, value in (companion_extra or {}).items())
     shutil.copytree(REPO / "example", root / "example", ignore=shutil.ignore_patterns("__pycache__"),
                     dirs_exist_ok=True)
     for name, text in {"site.yaml": site_yaml, **PAGES}.items():
