@@ -174,10 +174,10 @@ def deployed_site(tmp_path: Path, authority: str, csp: str | None, *, companion:
 
 
 @pytest.mark.parametrize("csp, expected, message", [
-    # the page's scripts: theme.js and islands.js
-    ("default-src 'self'; script-src 'self'; connect-src 'self' {idp}", "ok", "allows the page's 2 script(s)"),
+    # the page's scripts: theme.js, auth-hint.js and islands.js
+    ("default-src 'self'; script-src 'self'; connect-src 'self' {idp}", "ok", "allows the page's 3 script(s)"),
     ("default-src 'self'", "fail", "connect-src blocks the provider: {idp}"),
-    ("script-src 'none'; connect-src *", "fail", "blocks the page's scripts: {url}/_atoll/theme."),
+    ("script-src 'none'; connect-src *", "fail", "blocks the page's scripts: {url}/_atoll/"),
     ("script-src https:; connect-src 'self' {idp}", "fail", "blocks the page's scripts"),
     (None, "warn", "sends no Content-Security-Policy"),
 ])
