@@ -224,9 +224,10 @@ class AtollSite:
         self.process.stop()
 
 
-def serve_site(root: Path, *, port: int | None = None, dev_idp: bool = True) -> AtollSite:
+def serve_site(root: Path, *, port: int | None = None, idp_port: int | None = None,
+               dev_idp: bool = True) -> AtollSite:
     port = port or free_port()
-    idp_port = free_port()
+    idp_port = idp_port or free_port()
     url = f"http://127.0.0.1:{port}"
     argv = [*atoll_command(), "serve", "--site", str(root), "--port", str(port), "--idp-port", str(idp_port),
             "--jobs", "1"]
