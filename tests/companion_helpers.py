@@ -209,7 +209,7 @@ def close_companions() -> None:
 def session_cookie(app: Any, *, sub: str = SUB, username: str = "alice", name: str | None = "Alice",
                    groups: list[str] | None = None, expires_in: int = 3600) -> str:
     """A session for this user in ``app``'s store, as a sign-in would make it: ``name=value`` of its cookie."""
-    claims = {"sub": sub, "cognito:username": username, "name": name, "cognito:groups": groups or []}
+    claims = {"sub": sub, "cognito:username": username, "name": name, app.settings.groups_claim_name: groups or []}
     identity = Identity(id_claims=claims, access_claims={}, userinfo={}, expires_at=int(time.time()) + expires_in)
     _, (_, header) = app.sessions.start(identity, None, {})
     return str(header.split(";", 1)[0])
