@@ -41,10 +41,10 @@ def test_kid_less_keys_groups_at_userinfo_and_a_trailing_slash_in_authority(own_
     assert "kid" not in jose_header(stored["id_token"])
     assert "groups" not in stored["profile"] or stored["profile"]["groups"] == ["readers", "peers"]
 
-    session = reader.fetch("/auth/session")
-    assert session["status"] == 200, session
-    assert session["body"]["groups"] == ["readers", "peers"]  # from userinfo only
-    assert session["body"]["name"] == "Peer alice"
+    session = reader.session_user()
+    assert session is not None
+    assert session["groups"] == ["readers", "peers"]  # from userinfo only
+    assert session["name"] == "Peer alice"
     expect(page.locator("#for-readers")).to_have_attribute("data-atoll-member", "")
     expect(page.locator("#for-admins")).not_to_have_attribute("data-atoll-member", "")
     reader.assert_clean()
@@ -57,8 +57,8 @@ def test_a_uuid_username_is_not_the_name_shown(dev_site: AtollSite, readers: Rea
     page = reader.page
     expect(page.locator(SIGNED_IN)).to_be_attached()
     expect(page.locator("header [data-atoll-user='name']")).to_have_text("ada@example.com")
-    session = reader.fetch("/auth/session")["body"]
-    assert session["name"] == "ada@example.com" and session["username"] == UUID_USER.username
+    session = reader.session_user()
+    assert session is not None and session["name"] == "ada@example.com" and session["username"] == UUID_USER.username
     reader.assert_clean()
 
 
