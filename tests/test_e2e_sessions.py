@@ -111,9 +111,10 @@ def own_site(tmp_path: Path) -> Iterator[Callable[..., tuple[AtollSite, Path]]]:
 
 
 def test_signed_out_pages_log_no_error_and_the_server_no_401(dev_site: AtollSite, readers: Readers) -> None:
+    """Public pages (a protected page's prompt is a 401 document by design: Protected pages)."""
     reader = readers(dev_site.url)
     errors = console_errors(reader.page)
-    for path in ("/", "/docs/guide/deep/", "/todos/"):
+    for path in ("/", "/docs/guide/deep/", "/account/"):
         reader.visit(path)
         expect(reader.page.locator(SIGNED_OUT)).to_be_attached()
     assert reader.session_user() is None

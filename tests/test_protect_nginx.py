@@ -6,6 +6,8 @@ from __future__ import annotations
 import http.client
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -13,7 +15,8 @@ from atoll.companion import CompanionSettings, create_app
 from atoll.wsgi.server import start_background, stop
 from companion_helpers import ORIGIN, SECRET
 from nginx_helpers import Nginx, start_nginx
-from test_companion_protected import FORBIDDEN, MEMBERS_TEXT, PROMPT, STAFF_TEXT, cookie, write_protected
+from test_companion_protected import FORBIDDEN, MEMBERS_TEXT, PROMPT, STAFF_TEXT, store, write_protected
+from test_companion_protected import cookie as session_in
 
 PUBLIC_HOME = b"<h1>Home</h1>"
 
@@ -23,6 +26,14 @@ class Answer:
     status: int
     headers: http.client.HTTPMessage
     body: bytes
+
+
+# The protected folder of the running proxy: sign-ins go to the session store beside it.
+FOLDER: list[Path] = []
+
+
+def cookie(groups: list[str] | None = None, **options: Any) -> str:
+    return session_in(FOLDER[0], groups, **options)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +46,8 @@ def proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Nginx]:
         (dist / rel).parent.mkdir(parents=True, exist_ok=True)
         (dist / rel).write_bytes(data)
     app = create_app(CompanionSettings(issuer="http://127.0.0.1:9", client_id="c", origin=ORIGIN, secret=SECRET,
-                                       protected=protected))
+                                       protected=protected, sessions=store(protected)))
+    FOLDER[:] = [protected]
     server, url = start_background(app)
     nginx = start_nginx(companion=url.removeprefix("http://"), dist=dist, protected=protected,
                         scratch=root / "nginx")
