@@ -9,7 +9,7 @@ from atoll.build.scripts import bundle, closure, load_sources
 from atoll.config import SiteConfig
 from atoll.errors import SiteError
 
-REQUIRED = ("islands.js", "callback.js")  # the entry points of sign-in pages
+REQUIRED = ("auth-hint.js", "islands.js", "callback.js")  # the entry points of sign-in pages
 THEME = "theme.js"  # the theme's entry point, on every page
 
 
