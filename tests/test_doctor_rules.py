@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -9,11 +10,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 
 from atoll.authurls import site_urls
-from atoll.config import parse_config
+from atoll.config import SiteConfig, parse_config
+from atoll.doctor.companion import session_store
 from atoll.doctor.deployed import allows, parse_csp
 from atoll.doctor.probe import Answer
 from atoll.doctor.provider import is_signing_candidate
 from atoll.doctor.redirects import verdict
+from redis_helpers import RedisServer
 
 PAGE = "https://www.example.com"
 
@@ -86,3 +89,31 @@ def test_site_urls_carry_the_base_path_and_the_trailing_slash(tmp_path: Path) ->
         "http://localhost:4321", "http://localhost:4321/callback/", "http://localhost:4321/bye/", True)
     with pytest.raises(ValueError, match="an origin looks like"):
         site_urls(config, ("http://localhost:4321/path",))
+
+
+def _site_with_sessions(tmp_path: Path, sessions: str | None) -> SiteConfig:
+    text = "title: T\nauth:\n  client_id: c\n"
+    if sessions is not None:
+        text += f"companion:\n  sessions: {sessions}\n"
+    return parse_config(text, tmp_path)
+
+
+def test_the_default_session_store_answers(tmp_path: Path) -> None:
+    finding = session_store(_site_with_sessions(tmp_path, None))
+    assert finding.status == "ok", finding
+    assert ".atoll/sessions.sqlite3" in finding.message
+
+
+def test_a_redis_store_with_nothing_listening_fails_and_hides_its_password(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    finding = session_store(_site_with_sessions(tmp_path, f"redis://:hunter2@127.0.0.1:{port}/0"))
+    assert finding.status == "fail", finding
+    assert "cannot be reached" in finding.message and f"redis://:***@127.0.0.1:{port}/0" in finding.message
+    assert "hunter2" not in finding.message + (finding.fix or "")
+
+
+def test_a_running_redis_store_answers(tmp_path: Path, redis_server: RedisServer) -> None:
+    finding = session_store(_site_with_sessions(tmp_path, redis_server.url))
+    assert finding.status == "ok", finding

@@ -7,7 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from atoll.companion.settings import SECRET_ENV, SECRET_HINT, CompanionConfigError, secret_from_env
+from atoll.companion.sessions.record import StoreUnavailable, store_key
+from atoll.companion.sessions.stores import DEFAULT_URL, BadStoreUrl, open_store
+from atoll.companion.settings import SECRET_ENV, SECRET_HINT, CompanionConfigError, secret_from_env, store_url
 from atoll.config import SiteConfig, is_loopback_host
 from atoll.doctor.report import Finding, fail, ok, warn
 
@@ -27,10 +29,26 @@ def secret(environ: Mapping[str, str]) -> Finding:
 
 
 def session_store(site: SiteConfig) -> Finding:
-    """Sessions are signed cookies (nothing to reach); the site's API keeps its data in SQLite, if it has one."""
+    """The store ``companion.sessions`` names (or the default SQLite file) opens and answers a read;
+    the site's API database, if it has one, opens too."""
+    url = store_url(site.companion.sessions or DEFAULT_URL, site.root)
+    shown = without_password(url)
+    try:
+        store = open_store(url, root=site.root)
+        try:
+            store.get(store_key("atoll-doctor-probe"))
+        finally:
+            store.close()
+    except (StoreUnavailable, BadStoreUrl, OSError, sqlite3.Error) as exc:
+        return fail("session-store", f"the session store {shown} cannot be reached: {exc}",
+                    "start the store, or set companion.sessions to one the companion can reach "
+                    "(sqlite:///<path> or redis://host:port/db)")
+    if url == "sqlite://":
+        return warn("session-store", "sessions are kept in memory (sqlite://): one process, gone on restart",
+                    "set companion.sessions to a SQLite file or a Redis URL")
     database = site.companion.database
     if database is None:
-        return ok("session-store", "sessions live in the signed cookie: there is no store to reach")
+        return ok("session-store", f"the session store {shown} answers")
     path = Path(database) if Path(database).is_absolute() else site.root / database
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -39,7 +57,16 @@ def session_store(site: SiteConfig) -> Finding:
     except (OSError, sqlite3.Error) as exc:
         return fail("session-store", f"companion.database {database} cannot be opened: {exc}",
                     f"make {path.parent} writable for the companion, or point companion.database elsewhere")
-    return ok("session-store", f"companion.database {database} opens (SQLite)")
+    return ok("session-store", f"the session store {shown} answers; companion.database {database} opens (SQLite)")
+
+
+def without_password(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for showing on screen."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 def cookie(site: SiteConfig) -> Finding:
