@@ -24,6 +24,12 @@ class Checker:
     def fail(self, key: str, message: str, hint: str | None = None) -> None:
         self.errors.add(SiteError(f"{self.where}{message}", self.path, self.line(key), hint))
 
+    def nested(self, data: dict[Any, Any], where: str, allowed: set[str]) -> Checker:
+        """A checker for a mapping inside this one (same file, same error list), its unknown keys reported."""
+        child = Checker(data, self.path, self.errors, where)
+        child.reject_unknown(allowed)
+        return child
+
     def reject_unknown(self, allowed: set[str]) -> None:
         for key in self.data:
             if key not in allowed:

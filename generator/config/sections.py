@@ -102,8 +102,7 @@ def parse_dev_users(value: Any, c: Checker) -> tuple[DevUser, ...]:
         if not isinstance(item, dict):
             c.fail("dev_users", f"each of 'dev_users' must be a mapping, got {item!r}")
             continue
-        u = Checker(item, c.path, c.errors, "auth: dev_users: ")
-        u.reject_unknown({"username", "password", "email", "name", "groups"})
+        u = c.nested(item, "auth: dev_users: ", {"username", "password", "email", "name", "groups"})
         username = u.text("username", required=True) or ""
         groups = u.get("groups", list, [], "a list of group names")
         if not all(isinstance(g, str) for g in groups):
@@ -129,8 +128,7 @@ def parse_protect(value: Any, c: Checker) -> tuple[ProtectRule, ...]:
         if not isinstance(item, dict):
             c.fail("protect", f"each 'protect' rule must be a mapping with a 'path', got {item!r}", hint)
             continue
-        r = Checker(item, c.path, c.errors, "auth: protect: ")
-        r.reject_unknown({"path", "groups"})
+        r = c.nested(item, "auth: protect: ", {"path", "groups"})
         path = r.text("path", required=True)
         if path is None:
             continue
@@ -189,8 +187,7 @@ def parse_markdown(value: Any, c: Checker) -> MarkdownConfig:
     if not isinstance(value, dict):
         c.fail("markdown", "'markdown' must be a mapping, e.g. markdown: {extensions: [admonition]}")
         return MarkdownConfig()
-    m = Checker(value, c.path, c.errors, "markdown: ")
-    m.reject_unknown({"extensions"})
+    m = c.nested(value, "markdown: ", {"extensions"})
     if "extensions" not in value:
         return MarkdownConfig()
     entries = value["extensions"]
@@ -234,8 +231,7 @@ def parse_companion(value: Any, c: Checker) -> CompanionConfig:
     if not isinstance(value, dict):
         c.fail("companion", "'companion' must be a mapping of settings")
         return CompanionConfig()
-    cc = Checker(value, c.path, c.errors, "companion: ")
-    cc.reject_unknown({"api", "database", "sessions", "idle_timeout", "max_session_age"})
+    cc = c.nested(value, "companion: ", {"api", "database", "sessions", "idle_timeout", "max_session_age"})
     api = cc.text("api")
     if api is not None and api.count(":") != 1:
         cc.fail("api", f"'api' must look like 'package.module:factory', got {api!r}")
