@@ -29,6 +29,10 @@ CASES = [
     "[undefined][ref] [also undefined] ![img ref][none] with no definitions at all",
     "[text] (space before the parenthesis) [a [nested](x) b](y) [](empty) []() ![](i.png)",
     "bracket]( alone and [open only and ](",
+    "(c) (tm) (r) (C) +/- =/= c/o 1/2 3/4 7/8 11/2 1/22 1st 2nd 3rd 4th 11th 12th 13th 21st 101st 0th 1th",
+    "arrows <-- --> <--> <---> ---> and a -- dash, 2nd**bold** `1st` [3rd](x) *4th*th 5`code`th",
+    "keys ++ctrl+alt+del++ ++\"custom\"++ \\\\++x++ +plus+ and ==marked *em* text== a == b = c",
+    "digits next to placeholders: `x`1st **2**nd [1](u)st 1/`2` (`c`) c/`o`",
 ]
 
 
@@ -38,6 +42,13 @@ def stock_and_fast() -> tuple[markdown.Markdown, markdown.Markdown]:
     fast = markdown.Markdown(extensions=extensions, extension_configs=configs)
     assert fastinline.install(fast), "Python-Markdown internals changed: the fast path is off"
     return stock, fast
+
+
+def test_every_inline_processor_of_the_stack_is_replaced() -> None:
+    _, fast = stock_and_fast()
+    kinds = {item.name: type(fast.treeprocessors[item.name]) for item in fast.treeprocessors._priority}
+    assert kinds["inline"] is fastinline.TriggeredInlineProcessor
+    assert kinds["smart-symbols"] is fastinline.TriggeredInlineProcessor  # pymdownx.smartsymbols' own
 
 
 @pytest.mark.parametrize("text", CASES)

@@ -7,8 +7,12 @@ character to match (a link needs '[', code needs '`'), and most text nodes
 contain few of those characters, so this processor skips a pattern when its
 trigger character is absent — exactly what trying it would have concluded.
 
+Every inline processor of the stack gets this treatment: Python-Markdown's own,
+and the second one pymdownx.smartsymbols runs over the whole tree again with its
+nine patterns (which, untriggered, cost as much as all the others together).
+
 It reaches into name-mangled internals of ``markdown.treeprocessors``; if those
-ever change, :func:`install` leaves the stock processor in place.
+ever change, :func:`install` leaves the stock processors in place.
 """
 
 from __future__ import annotations
@@ -36,6 +40,19 @@ TRIGGERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "em_strong": ("AsteriskProcessor", ("*",)),
     "em_strong2": ("UnderscoreProcessor", ("_",)),
     "not_strong": ("SimpleTextInlineProcessor", ("*", "_")),
+    # pymdownx.keys: ++ctrl+alt++; the early pattern also takes runs of escaped backslashes
+    "keys": ("KeysPattern", ("++",)),
+    "keys-custom": ("KeysPattern", ("++", "\\")),
+    # pymdownx.smartsymbols, in its own inline processor
+    "smart-trademark": ("SmartSymbolsPattern", ("(tm)",)),
+    "smart-copyright": ("SmartSymbolsPattern", ("(c)",)),
+    "smart-registered": ("SmartSymbolsPattern", ("(r)",)),
+    "smart-plus-minus": ("SmartSymbolsPattern", ("+/-",)),
+    "smart-arrows": ("SmartSymbolsPattern", ("--",)),  # <--, -->, <-->
+    "smart-not-equal": ("SmartSymbolsPattern", ("=/=",)),
+    "smart-fractions": ("SmartSymbolsPattern", ("/",)),  # 1/4 ... 7/8
+    "smart-ordinal-numbers": ("SmartSymbolsPattern", tuple("0123456789")),  # 1st, 22nd, 4th...
+    "smart-care-of": ("SmartSymbolsPattern", ("c/o",)),
 }
 # Python-Markdown 3.11 handles both delimiters in one processor
 TRIGGERS_ALT = {"em_strong": ("DelimiterProcessor", ("*", "_"))}
@@ -44,25 +61,40 @@ TRIGGERS_ALT = {"em_strong": ("DelimiterProcessor", ("*", "_"))}
 NEEDS_REFERENCES = frozenset({"reference", "short_reference", "image_reference", "short_image_ref"})
 NO_REFERENCES = "\x00no references"  # a pseudo-trigger that is never present
 
-ALL_TRIGGERS = tuple(sorted({t for _, ts in [*TRIGGERS.values(), *TRIGGERS_ALT.values()] for t in ts}))
+
+def _delimiter_tokens(pattern: object) -> frozenset[str] | None:
+    """The tokens of a pymdownx delimiter processor (mark's ==, caret's ^^, tilde's ~~...): its
+    regular expression is their alternation, so any match contains one of them."""
+    tokens = getattr(pattern, "tokens", None)
+    if type(pattern).__name__ != "DelimiterProcessor" or not isinstance(tokens, list) or not tokens:
+        return None
+    if not all(isinstance(token, str) and token for token in tokens):
+        return None
+    return frozenset(tokens)
 
 
 class TriggeredInlineProcessor(InlineProcessor):
     _triggers: list[frozenset[str] | None] | None = None
     _without_references: list[frozenset[str] | None] | None = None
+    _all: tuple[str, ...] = ()
 
     def _trigger_table(self, *, references: bool) -> list[frozenset[str] | None]:
         table: list[frozenset[str] | None] = [None] * len(self.inlinePatterns)
-        for name in set(TRIGGERS) | set(TRIGGERS_ALT):
-            if name not in self.inlinePatterns:
-                continue
-            index = self.inlinePatterns.get_index_for_name(name)
-            kind = type(self.inlinePatterns[index]).__name__
+        patterns = self.inlinePatterns
+        for index in range(len(patterns)):
+            pattern = patterns[index]  # (indexing sorts the registry by priority first)
+            name = patterns._priority[index].name  # type: ignore[attr-defined]
+            kind = type(pattern).__name__
             for known in (TRIGGERS.get(name), TRIGGERS_ALT.get(name)):
                 if known is not None and known[0] == kind:
                     table[index] = frozenset(known[1])
                     if not references and name in NEEDS_REFERENCES:
                         table[index] = frozenset({NO_REFERENCES})
+            if table[index] is None:
+                table[index] = _delimiter_tokens(pattern)
+        # the triggers looked for in a text: those of both tables (with and without references)
+        found = {t for triggers in table if triggers is not None for t in triggers}
+        self._all = tuple(sorted(found.union(self._all)))
         return table
 
     def _table(self) -> list[frozenset[str] | None]:
@@ -79,11 +111,12 @@ class TriggeredInlineProcessor(InlineProcessor):
         if isinstance(data, util.AtomicString):
             return data
         triggers = self._table()
-        # Matches only ever replace text by placeholders (\x02…\x03, no trigger characters,
-        # and no trigger is formed where a placeholder meets the text around it), so the
-        # triggers present now are a superset of those present later: checking against
+        # Matches only ever replace text by placeholders (\x02…\x03, whose only trigger
+        # characters are digits, which no pattern can match there, and no trigger is formed
+        # where a placeholder meets the text around it), so the triggers present now are,
+        # for every pattern, a superset of those it could match later: checking against
         # this one set can skip a pattern only when trying it would fail.
-        present = {t for t in ALL_TRIGGERS if t in data}
+        present = {t for t in self._all if t in data}
         patterns = self.inlinePatterns
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
         start = 0
@@ -101,13 +134,18 @@ class TriggeredInlineProcessor(InlineProcessor):
 
 
 def install(md: markdown.Markdown) -> bool:
-    """Replace ``md``'s inline processor if the internals are as expected."""
+    """Replace ``md``'s inline processors (Python-Markdown's own and any an extension added)
+    if the internals are as expected; True when Python-Markdown's own was replaced."""
     if not all(hasattr(InlineProcessor, n) for n in ("_InlineProcessor__applyPattern",
                                                      "_InlineProcessor__handleInline")):
         return False
-    if type(md.treeprocessors["inline"]) is not InlineProcessor:
-        return False
-    priority = next(item.priority for item in md.treeprocessors._priority  # type: ignore[attr-defined]
-                    if item.name == "inline")
-    md.treeprocessors.register(TriggeredInlineProcessor(md), "inline", priority)
-    return True
+    replaced = False
+    for item in list(md.treeprocessors._priority):  # type: ignore[attr-defined]
+        stock = md.treeprocessors[item.name]
+        if type(stock) is not InlineProcessor:
+            continue
+        fast = TriggeredInlineProcessor(md)
+        fast.inlinePatterns = stock.inlinePatterns  # smartsymbols' processor has its own patterns
+        md.treeprocessors.register(fast, item.name, item.priority)
+        replaced = replaced or item.name == "inline"
+    return replaced
