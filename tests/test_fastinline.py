@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import markdown
 import pytest
 
@@ -55,6 +57,22 @@ def test_every_inline_processor_of_the_stack_is_replaced() -> None:
 def test_same_output_as_stock(text: str) -> None:
     stock, fast = stock_and_fast()
     assert fast.convert(text) == stock.convert(text)
+
+
+# One construct per text, so that a missing trigger for any of them shows.
+ALONE = ["(c)", "(tm)", "(r)", "+/-", "-->", "<--", "<-->", "=/=", "c/o",
+         *"1/4 1/2 3/4 1/3 2/3 1/5 2/5 3/5 4/5 1/6 5/6 1/8 3/8 5/8 7/8".split(),
+         *"1st 2nd 3rd 4th 5th 6th 7th 8th 9th 10th 11th 12th 13th 21st".split(),
+         "++ctrl++", "++ctrl+alt++", "==mark==", "\\\\++x++", "*em*", "_em_", "`code`", "[a](b)", "![a](b)",
+         "<http://a.b>", "&copy;", "a  \nb", "\\*"]
+
+
+@pytest.mark.parametrize("construct", ALONE)
+def test_same_output_for_each_construct_alone(construct: str) -> None:
+    stock, fast = stock_and_fast()
+    text = f"Before {construct} after."
+    assert fast.convert(text) == stock.convert(text)
+    assert stock.reset().convert(text) != f"<p>{html.escape(text, quote=False)}</p>"  # it is not plain text
 
 
 def test_same_output_on_a_long_mixed_document() -> None:

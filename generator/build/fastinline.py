@@ -17,6 +17,8 @@ ever change, :func:`install` leaves the stock processors in place.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as etree  # noqa: N813 - Markdown's own name for it
+
 import markdown
 from markdown import util
 from markdown.treeprocessors import InlineProcessor
@@ -50,8 +52,11 @@ TRIGGERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "smart-plus-minus": ("SmartSymbolsPattern", ("+/-",)),
     "smart-arrows": ("SmartSymbolsPattern", ("--",)),  # <--, -->, <-->
     "smart-not-equal": ("SmartSymbolsPattern", ("=/=",)),
-    "smart-fractions": ("SmartSymbolsPattern", ("/",)),  # 1/4 ... 7/8
-    "smart-ordinal-numbers": ("SmartSymbolsPattern", tuple("0123456789")),  # 1st, 22nd, 4th...
+    "smart-fractions": ("SmartSymbolsPattern", tuple(
+        "1/4 1/2 3/4 1/3 2/3 1/5 2/5 3/5 4/5 1/6 5/6 1/8 3/8 5/8 7/8".split())),
+    # 1st, 22nd, 103rd, 4th, 11th-13th: a digit and the suffix
+    "smart-ordinal-numbers": ("SmartSymbolsPattern", tuple(
+        "1st 2nd 3rd 0th 1th 2th 3th 4th 5th 6th 7th 8th 9th".split())),
     "smart-care-of": ("SmartSymbolsPattern", ("c/o",)),
 }
 # Python-Markdown 3.11 handles both delimiters in one processor
@@ -105,6 +110,25 @@ class TriggeredInlineProcessor(InlineProcessor):
         if self._without_references is None:
             self._without_references = self._trigger_table(references=False)
         return self._without_references
+
+    def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
+        # When every pattern has triggers and no text of the tree holds one, the stock pass
+        # would only take each text apart and put it back: skip it (smartsymbols' pass, on
+        # most pages).
+        table = self._table()
+        if None not in table and not self._mentions_a_trigger(tree):
+            return tree
+        return super().run(tree, ancestors)
+
+    def _mentions_a_trigger(self, tree: etree.Element) -> bool:
+        texts = []
+        for element in tree.iter():
+            if element.text:
+                texts.append(element.text)
+            if element.tail:
+                texts.append(element.tail)
+        text = "\x00".join(texts)
+        return any(trigger in text for trigger in self._all)
 
     def _InlineProcessor__handleInline(self, data: str, pattern_index: int = 0) -> str:  # noqa: N802 - overrides it
         # Same loop as InlineProcessor.__handleInline, plus the trigger check.
