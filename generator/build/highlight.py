@@ -1,10 +1,12 @@
-"""Fenced code blocks highlighted by Pygments, with cached formatters and lexers.
+"""Fenced code blocks highlighted by Pygments, with cached lexers.
 
 Python-Markdown's ``fenced_code`` + ``codehilite`` build a new Pygments
 formatter (and its style sheet) for every block, which costs more than the
-highlighting itself on a typical page; this extension builds each formatter
-once per process. A fence may be indented (inside a list item, an admonition
-or a tab) and may carry the options MkDocs Material users know::
+highlighting itself on a typical page; this extension keeps one lexer per
+language per process, lexes through :mod:`atoll.build.fastlex` and writes
+HtmlFormatter's bytes with :mod:`atoll.build.codehtml`. A fence may be
+indented (inside a list item, an admonition or a tab) and may carry the
+options MkDocs Material users know::
 
     ```python title="app.py" linenums="1" hl_lines="2 3"
 
@@ -23,11 +25,12 @@ from functools import lru_cache
 
 import markdown
 from markdown.preprocessors import Preprocessor
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from atoll.build.codehtml import format_code
+from atoll.build.fastlex import stream
 
 # ```lang opts  /  ~~~ lang  /  ``` {.lang #id}   ...   ``` (closing fence as long as the opening one,
 # at the same indentation)
@@ -65,14 +68,6 @@ def _lexer(lang: str) -> Lexer | None:
         return get_lexer_by_name(lang, stripnl=False, ensurenl=True)
     except ClassNotFound:
         return None
-
-
-@lru_cache(maxsize=64)
-def _formatter(linenums: int, hl_lines: tuple[int, ...]) -> HtmlFormatter:  # type: ignore[type-arg]
-    if linenums:
-        return HtmlFormatter(cssclass="highlight", wrapcode=True, linenos="inline",
-                             linenostart=linenums, hl_lines=list(hl_lines))
-    return HtmlFormatter(cssclass="highlight", wrapcode=True, hl_lines=list(hl_lines))
 
 
 def _parse_attrs(attrs: str) -> tuple[str, str]:
@@ -131,7 +126,7 @@ def render_code(code: str, options: CodeOptions) -> str:
         cls = f' class="language-{html.escape(lang)}"' if lang else ""
         body = f'<pre><code{cls}>{html.escape(code, quote=False)}</code></pre>'
     else:
-        body = highlight(code, lexer, _formatter(options.linenums, options.hl_lines))
+        body = format_code(stream(lexer, code), options.linenums, options.hl_lines)
     head = ""
     if options.title or lang:
         title = f'<span class="code-title">{html.escape(options.title)}</span>' if options.title else ""
