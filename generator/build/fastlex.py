@@ -116,16 +116,19 @@ def first_tests(rexmatch: Callable[..., Any]) -> list[Test] | None:
 
 
 class _State:
-    """One state's rules, and per character the ordered subset that can match there."""
+    """One state's rules, and per character the ordered subset that can match there (worked out
+    on first use: a lexer has many states a page never reaches)."""
 
     __slots__ = ("rules", "firsts", "by_char")
 
     def __init__(self, rules: list[Rule]) -> None:
         self.rules = rules
-        self.firsts = [first_tests(rule[0]) for rule in rules]
+        self.firsts: list[list[Test] | None] | None = None
         self.by_char: dict[str, list[Rule]] = {}
 
     def for_char(self, ch: str) -> list[Rule]:
+        if self.firsts is None:
+            self.firsts = [first_tests(rule[0]) for rule in self.rules]
         found = [rule for rule, tests in zip(self.rules, self.firsts, strict=True)
                  if tests is None or any(test(ch) for test in tests)]
         self.by_char[ch] = found
@@ -191,7 +194,12 @@ def tokens(lexer: RegexLexer, text: str) -> Iterator[tuple[int, _TokenType, str]
 
 def _move(stack: list[str], new_state: Any) -> None:
     """Apply a rule's state change to the stack, as RegexLexer does."""
-    if isinstance(new_state, tuple):
+    if isinstance(new_state, int):  # "#pop" and the like: pop, but keep at least one state
+        if abs(new_state) >= len(stack):
+            del stack[1:]
+        else:
+            del stack[new_state:]
+    elif isinstance(new_state, tuple):
         for name in new_state:
             if name == "#pop":
                 if len(stack) > 1:
@@ -200,11 +208,6 @@ def _move(stack: list[str], new_state: Any) -> None:
                 stack.append(stack[-1])
             else:
                 stack.append(name)
-    elif isinstance(new_state, int):
-        if abs(new_state) >= len(stack):
-            del stack[1:]
-        else:
-            del stack[new_state:]
     elif new_state == "#push":
         stack.append(stack[-1])
     else:
