@@ -119,7 +119,7 @@ def real_snippets() -> list[tuple[str, str]]:
     return found
 
 
-def random_snippets(count: int = 60) -> list[str]:
+def random_snippets(count: int = 40) -> list[str]:
     rng = random.Random(14)
     snippets = ["", "\n", "x", "\n\n\nlead and trail\n\n", "no newline at the end"]
     for _ in range(count):
@@ -154,7 +154,7 @@ def test_real_code_is_highlighted_as_pygments_does_with_every_option(lang: str) 
 @pytest.mark.parametrize("lang", CROSS_LEXERS)
 def test_random_code_in_any_lexer_is_highlighted_as_pygments_does(lang: str) -> None:
     for code in random_snippets():
-        for linenums, hl_lines in OPTIONS[:3]:
+        for linenums, hl_lines in OPTIONS[1:3]:
             assert ours(code, lang, linenums, hl_lines) == reference(code, lang, linenums, hl_lines), repr(code)
 
 
@@ -183,6 +183,9 @@ def test_lexers_with_their_own_loop_or_filters_keep_it() -> None:
     (r"[a-c]x|#", "ab#", "dx"),
     (r"\s*#", "# \t", "x"),  # may start with a space or with what follows it
     (r"(?=x)xy", "x", "y"),
+    (r"^(?=\s|/|<!--)", " /<", "a"),  # matches nothing, but only before one of these
+    (r"(?i)def", "dD", "e"),
+    (r"(?i)k|s", "kK\u212asS\u017f", "x"),  # case folding as re does it: the Kelvin sign, the long s
     (r"[^a]", "b", "a"),
     (r"\d+", "7", "x"),
 ])
@@ -193,7 +196,7 @@ def test_a_rule_is_tried_only_where_it_can_start(regex: str, starts: str, not_st
     assert not any(any(t(ch) for t in tests) for ch in not_starts)
 
 
-@pytest.mark.parametrize("regex", [r"", r"a*", r"(?i)def", r"(a)?\1b", r".x", r"(?:x|)"])
+@pytest.mark.parametrize("regex", [r"", r"a*", r"(?=a?)", r"(a)?\1b", r".x", r"(?:x|)"])
 def test_rules_the_analysis_is_not_sure_of_are_tried_everywhere(regex: str) -> None:
     assert fastlex.first_tests(re.compile(regex).match) is None
 

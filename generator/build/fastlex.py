@@ -38,31 +38,25 @@ class _Any(Exception):
 
 
 def _class(items: Any, flags: int) -> Test:
-    """The test for one character class (``[...]``, ``\\w``, a literal): exact, as ``re`` decides it."""
-    if flags & re.IGNORECASE:
-        raise _Any  # case folding has subtle cases (the long s, the Kelvin sign): not worth guessing
-    negate = False
-    chars: set[str] = set()
-    ranges: list[tuple[int, int]] = []
-    categories: list[re.Pattern[str]] = []
+    """The test for one character class (``[...]``, ``\\w``, a literal), written back as a one-character
+    pattern and compiled with the rule's flags, so ``re`` itself decides (case folding included)."""
+    if not flags & re.IGNORECASE and all(kind is sre.LITERAL for kind, _ in items):
+        chars = frozenset(chr(value) for _, value in items)  # the common case, without compiling
+        return chars.__contains__
+    pieces: list[str] = []
     for kind, value in items:
         if kind is sre.NEGATE:
-            negate = True
+            pieces.insert(0, "^")
         elif kind is sre.LITERAL:
-            chars.add(chr(value))
+            pieces.append(f"\\U{value:08x}")
         elif kind is sre.RANGE:
-            ranges.append(value)
+            pieces.append(f"\\U{value[0]:08x}-\\U{value[1]:08x}")
         elif kind is sre.CATEGORY and value in _CATEGORIES:
-            categories.append(re.compile(_CATEGORIES[value], flags & re.ASCII))
+            pieces.append(_CATEGORIES[value])
         else:
             raise _Any
-
-    def test(ch: str) -> bool:
-        code = ord(ch)
-        hit = (ch in chars or any(low <= code <= high for low, high in ranges)
-               or any(category.fullmatch(ch) for category in categories))
-        return hit != negate
-    return test
+    one = re.compile(f"[{''.join(pieces)}]", flags & (re.IGNORECASE | re.ASCII))
+    return lambda ch: one.fullmatch(ch) is not None
 
 
 def _first(items: Any, flags: int) -> tuple[list[Test], bool]:
@@ -75,6 +69,11 @@ def _first(items: Any, flags: int) -> tuple[list[Test], bool]:
             return [*tests, _class([(sre.NEGATE, None), (sre.LITERAL, arg)], flags)], False
         if op is sre.IN:
             return [*tests, _class(arg, flags)], False
+        if op is sre.ASSERT and arg[0] == 1:  # a lookahead: the character here must start what it looks for
+            found, empty = _first(arg[1], flags)
+            if not empty:
+                return tests + found, False
+            continue
         if op is sre.AT or op is sre.ASSERT or op is sre.ASSERT_NOT:
             continue  # zero-width: consumes nothing, so ignoring it only widens the set
         if op is sre.BRANCH:
@@ -87,8 +86,8 @@ def _first(items: Any, flags: int) -> tuple[list[Test], bool]:
                 return tests, False
             continue
         if op is sre.SUBPATTERN:
-            _group, add_flags, _del_flags, sub = arg
-            found, empty = _first(sub, flags | add_flags)
+            _group, add_flags, del_flags, sub = arg
+            found, empty = _first(sub, (flags | add_flags) & ~del_flags)
         elif op is sre.ATOMIC_GROUP:
             found, empty = _first(arg, flags)
         elif op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
