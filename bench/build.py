@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Clean and warm build speed on the benchmark corpus.
 
-    .venv/bin/python bench/build.py N [--runs 3] [--jobs J] [--warm]
+    .venv/bin/python bench/build.py N [--runs 3] [--jobs J] [--warm] [--no-clean]
 
 Generates N pages into a site's content/blog/ with bench/corpus.py (the
 shared corpus generator when it is present, else the repository's own
@@ -12,6 +12,7 @@ the medians.
 
   clean: --no-cache into an empty output folder (the figure peers are compared on)
   --warm: also a cached build of the unchanged site, and one after editing one page's body
+  --no-clean: skip the clean builds (with --warm: only the warm figures)
 """
 
 from __future__ import annotations
@@ -57,16 +58,18 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--jobs", type=int)
     parser.add_argument("--warm", action="store_true")
+    parser.add_argument("--no-clean", action="store_true")
     args = parser.parse_args()
     site = make_site(args.n)
     print(f"corpus: {args.n} posts from the {corpus_source()} generator (bench/corpus.py)", flush=True)
     out = site / "dist"
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
-    clean = []
-    for _ in range(args.runs):
-        shutil.rmtree(out, ignore_errors=True)
-        clean.append(timed([*ATOLL, "build", "--site", str(site), "--no-cache", *jobs]))
-    report("clean", args.n, clean)
+    if not args.no_clean:
+        clean = []
+        for _ in range(args.runs):
+            shutil.rmtree(out, ignore_errors=True)
+            clean.append(timed([*ATOLL, "build", "--site", str(site), "--no-cache", *jobs]))
+        report("clean", args.n, clean)
     if args.warm:
         shutil.rmtree(site / ".atoll", ignore_errors=True)
         timed([*ATOLL, "build", "--site", str(site), *jobs])  # fills the cache

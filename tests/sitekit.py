@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import struct
 import sys
 import textwrap
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,3 +56,11 @@ def clean_build(site: Path, out: Path, base_url: str | None = None) -> dict[str,
     result = run_atoll("build", "--site", site, "--out", out, "--drafts", "--no-cache", *extra)
     assert result.code == 0, result.err
     return tree(out)
+
+
+def png(width: int, height: int) -> bytes:
+    """A PNG header of the given size (enough for image-size readers)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")

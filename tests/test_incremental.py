@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from atoll.build import cache, seal
-from atoll.errors import BuildFailed
+from atoll.build import cache, pipeline, seal
+from atoll.errors import BuildFailed, SiteError
 from atoll.serve import rebuild as rebuild_module
 from atoll.serve.rebuild import Changes, LiveBuilder
-from sitekit import clean_build, run_atoll, tree, write_files
+from sitekit import clean_build, png, run_atoll, tree, write_files
 
 SITE = {
     "site.yaml": "title: Inc\nbase_url: http://127.0.0.1:4321/\nper_page: 3\n",
@@ -32,6 +32,9 @@ SITE = {
     "content/blog/index.md": "---\ntitle: Blog\n---\nThe intro.\n",
     **{f"content/blog/{name}.md": f"---\ntitle: Post {name}\ndate: 2026-01-{i + 1:02}\ntags: [t{i % 3}]\n---\n"
        f"Body {name}. [Home](../index.md)\n" for i, name in enumerate("abcdefg")},
+    "content/blog/pic.png": png(40, 30),
+    "content/blog/pictured.md": ("---\ntitle: Pictured\ndate: 2025-06-01\n---\n"
+                                 "![A picture](pic.png)\n\n!!! note\n    Noted.\n"),
 }
 
 
@@ -50,7 +53,7 @@ class Editor:
         self.site, self.rng, self.counter = site, rng, 0
 
     def posts(self) -> list[Path]:
-        return sorted(p for p in (self.site / "content/blog").glob("*.md") if p.name != "index.md")
+        return sorted(p for p in (self.site / "content/blog").glob("*.md") if p.name not in ("index.md", "pictured.md"))
 
     def pages(self) -> list[Path]:
         return sorted((self.site / "content").rglob("*.md"))
@@ -69,7 +72,7 @@ class Editor:
         n = self.counter
         action = self.rng.choice([
             "body", "body", "title", "tags", "date", "add", "delete", "rename", "draft",
-            "layout", "partial", "link", "config", "public", "intro",
+            "layout", "partial", "link", "config", "public", "intro", "image",
         ])
         posts = self.posts()
         target = self.rng.choice(posts) if posts else None
@@ -117,12 +120,17 @@ class Editor:
         elif action == "link":
             other = self.rng.choice(posts)
             target.write_text(target.read_text() + f"\nSee [{other.stem}]({other.name}).\n")
-        elif action == "config":
+        elif action == "config":  # also what rendered markdown depends on: base path, extensions
             path = self.site / "site.yaml"
-            path.write_text(f"title: Inc {n}\nbase_url: http://127.0.0.1:4321/\nper_page: {2 + n % 3}\n")
+            base = self.rng.choice(["", "docs/"])
+            extensions = self.rng.choice(["", "markdown:\n  extensions: [def_list]\n"])
+            path.write_text(f"title: Inc {n}\nbase_url: http://127.0.0.1:4321/{base}\nper_page: {2 + n % 3}\n"
+                            + extensions)
         elif action == "public":
             (self.site / "public").mkdir(exist_ok=True)
             (self.site / f"public/file{n % 3}.txt").write_text(f"public {n}\n")
+        elif action == "image":  # the same name, another size: pages showing it get the new one
+            (self.site / "content/blog/pic.png").write_bytes(png(10 + n, 20 + n))
         elif action == "intro":
             path = self.site / "content/blog/index.md"
             path.write_text(f"---\ntitle: Blog {n}\n---\nIntro {n}.\n")
@@ -155,14 +163,22 @@ def test_live_builder_matches_clean_build_after_random_edits(tmp_path: Path, see
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_cached_build_matches_clean_build_after_random_edits(tmp_path: Path, seed: int) -> None:
+def test_cached_build_matches_clean_build_after_random_edits(tmp_path: Path, seed: int,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     site = write_files(tmp_path / "site", SITE)
+    in_place = []
+    original = pipeline.update_in_place
+    monkeypatch.setattr(pipeline, "update_in_place", lambda *a, **k: in_place.append(1) or original(*a, **k))
     editor = Editor(site, random.Random(100 + seed))
+    action = "none"
     for step in range(10):
         result = run_atoll("build", "--site", site, "--drafts")
         assert result.code == 0, result.err
-        assert tree(site / "dist") == clean_build(site, tmp_path / f"clean{step}"), f"seed {seed}, step {step}"
-        editor.act()
+        # every build after the first updates dist/ in place, its markdown from the markup cache
+        assert len(in_place) == step
+        assert tree(site / "dist") == clean_build(site, tmp_path / f"clean{step}"), \
+            f"seed {seed}, step {step}: after {action!r}"
+        action = editor.act()
 
 
 def rendered(result_out: str) -> int:
@@ -247,6 +263,51 @@ def test_hand_edited_output_is_rendered_again(tmp_path: Path) -> None:
     page.write_text("tampered")
     assert run_atoll("build", "--site", site).code == 0
     assert page.read_text() != "tampered"
+
+
+def test_a_cached_build_updates_the_output_where_it_stands(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    assert run_atoll("build", "--site", site).code == 0
+    dist = site / "dist"
+    before = {p: p.stat().st_mtime_ns for p in dist.rglob("*") if p.is_file()}
+    (dist / "stray.html").write_text("put here by hand")
+    (dist / "blog/stray").mkdir()
+    (dist / "blog/stray/x.txt").write_text("and here")
+    (dist / "pagefind/pagefind-entry.json").unlink()
+    assert run_atoll("build", "--site", site).code == 0
+    # an unchanged site: no page rewritten, what the build would not write gone, the index whole again
+    after = {p: p.stat().st_mtime_ns for p in dist.rglob("*") if p.is_file()}
+    assert {p: t for p, t in after.items() if "pagefind" not in p.parts} == \
+        {p: t for p, t in before.items() if "pagefind" not in p.parts}
+    assert not (dist / "blog/stray").exists() and not (dist / "stray.html").exists()
+    assert tree(dist) == clean_build(site, tmp_path / "clean")
+    untouched = {p: p.stat().st_mtime_ns for p in dist.rglob("*") if p.is_file()}
+    assert run_atoll("build", "--site", site).code == 0
+    assert {p: p.stat().st_mtime_ns for p in dist.rglob("*") if p.is_file()} == untouched
+
+
+def test_a_cached_build_that_fails_late_puts_every_file_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    assert run_atoll("build", "--site", site).code == 0
+    before = tree(site / "dist")
+    for name in ("a", "b"):
+        post = site / f"content/blog/{name}.md"
+        post.write_text(post.read_text() + "\nNew words.\n")
+        touch_later(post)
+    (site / "content/blog/c.md").unlink()
+    (site / "content/blog/new.md").write_text("---\ntitle: New\ndate: 2026-03-01\n---\nNew.\n")
+
+    def failing(folder: Path, *, into: Path | None = None) -> None:  # after the pages were moved in
+        assert (folder / "blog/new/index.html").exists()
+        raise SiteError("building the search index failed: out of memory", "site.yaml", None)
+
+    monkeypatch.setattr(pipeline, "index_site", failing)
+    result = run_atoll("build", "--site", site)
+    assert result.code == 1 and "search index failed" in result.err
+    assert tree(site / "dist") == before
+    monkeypatch.undo()
+    assert run_atoll("build", "--site", site).code == 0
+    assert tree(site / "dist") == clean_build(site, tmp_path / "clean")
 
 
 def test_no_cache_and_clean(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ prompt and 403 pages and the manifest into the protected output."""
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
 from pathlib import Path
 from types import ModuleType
@@ -41,6 +42,17 @@ def test_no_protected_text_anywhere_in_the_public_output(make_site: MakeSite) ->
     public, _ = build(make_site(SITE))
     hits = [(name, secret) for name, data in public.items() for secret in SECRETS if secret in data]
     assert hits == []
+
+
+def test_the_search_index_holds_no_protected_text(make_site: MakeSite, tmp_path: Path) -> None:
+    site = make_site(SITE)
+    for args in ((), ("--no-cache",)):  # a staged build, then one updating dist/ in place
+        page = site / "content/staff/plan.md"
+        page.write_text(page.read_text() + f"More osprey-12 {len(args)}.\n")
+        public, _ = build(site, *args)
+        fragments = [gzip.decompress(data) for name, data in public.items() if name.endswith(".pf_fragment")]
+        assert any(b"Everyone reads this." in f for f in fragments)  # the public pages are indexed
+        assert [f for f in fragments for secret in SECRETS if secret in f] == []
 
 
 def test_protected_pages_and_their_gate_pages_go_to_the_protected_output(make_site: MakeSite) -> None:

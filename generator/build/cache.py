@@ -17,6 +17,8 @@ from pathlib import Path
 
 from atoll.build import seal
 from atoll.build.incremental import BuildState
+from atoll.build.markupcache import FOLDER as MARKUP_FOLDER
+from atoll.build.markupcache import MarkupCache
 
 CACHE_DIR = ".atoll"
 STATE_FILE = "state.pickle"  # `atoll build`'s; `atoll serve` keeps its own beside it
@@ -25,6 +27,11 @@ STATE_FILE = "state.pickle"  # `atoll build`'s; `atoll serve` keeps its own besi
 def serve_output(site_root: Path) -> Path:
     """Where `atoll serve` writes the site it serves (never `dist/`: no drafts get deployed)."""
     return site_root / CACHE_DIR / "serve"
+
+
+def markup_cache(site_root: Path) -> MarkupCache:
+    """Rendered markdown by content, shared by `atoll build` and `atoll serve`."""
+    return MarkupCache(site_root / CACHE_DIR / "cache" / MARKUP_FOLDER)
 
 
 def cache_path(site_root: Path, name: str = STATE_FILE) -> Path:

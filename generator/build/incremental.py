@@ -19,12 +19,13 @@ from typing import Any
 from atoll import __version__
 from atoll.build.assets import asset_stamp
 from atoll.build.content import Page
+from atoll.build.inplace import Folders
 from atoll.build.layouts import layout_source
 from atoll.build.model import SiteModel
 from atoll.build.sources import text_digest
 from atoll.build.tasks import Kind, Task
 
-STATE_FORMAT = 3
+STATE_FORMAT = 4
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class BuildState:
     output: str | None = None  # the folder the entries describe
     global_key: str = ""  # Fingerprints.global_key of the build that wrote the entries
     dep_values: dict[str, str] = field(default_factory=dict)  # dependency -> value at that build
+    index_files: dict[str, tuple[int, int]] = field(default_factory=dict)  # the search index's files, as written
 
 
 def digest(text: str | bytes) -> str:
@@ -168,7 +170,7 @@ class ReuseCheck:
             return True
         return entry.fingerprint == self.fingerprints.fingerprint(task, entry.deps)
 
-    def reusable(self, task: Task, key: str, old_output: Path | None, *, check_file: bool = True) -> bool:
+    def reusable(self, task: Task, key: str, old_output: Folders | None, *, check_file: bool = True) -> bool:
         """Whether the previous build's file for ``task`` can be reused as it is."""
         entry = self.state.entries.get(task.output)
         if entry is None or old_output is None or not self.unchanged(task, entry, key):
@@ -176,7 +178,7 @@ class ReuseCheck:
         if not check_file:
             return True
         try:  # a hand-edited or deleted output file is rendered again
-            st = os.stat(os.path.join(old_output, task.output))
+            st = os.stat(old_output.path(task.output))
         except OSError:
             return False
         return entry.stat == (st.st_size, st.st_mtime_ns)

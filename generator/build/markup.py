@@ -60,7 +60,8 @@ class Rendered:
     toc: list[dict[str, Any]]  # Python-Markdown toc tokens (level, id, name, children)
     links: tuple[str, ...]  # content-relative sources of the pages this one links to
     errors: tuple[SiteError, ...]
-    files: tuple[str, ...] = ()  # outputs of the local files (page bundle, public/) it shows or links
+    # outputs of the local files (page bundle, public/) it shows or links, or would if they existed
+    files: tuple[str, ...] = ()
 
 
 def md_link_target(href: str, page_rel: str) -> tuple[str, str] | None:
@@ -127,9 +128,9 @@ class _PageLinks(Treeprocessor):
             return None
         parts = urlsplit(ref)
         suffix = (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+        self.files.append(target)  # found or not: a file that appears later changes the output
         path = self.table.assets.get(target)
         if path is not None:
-            self.files.append(target)
             if image and element.get("width") is None and element.get("height") is None:
                 size = image_size(path)
                 if size is not None:

@@ -15,6 +15,7 @@ import tempfile
 import threading
 from pathlib import Path
 
+from atoll.build.inplace import copy_with_mtime
 from atoll.build.protect import PROTECTED
 from atoll.errors import SiteError
 
@@ -136,7 +137,7 @@ class Staging:
             f.write(data)
 
     def copy(self, output: str, source: Path) -> None:
-        shutil.copyfile(source, self._target(output))
+        copy_with_mtime(source, self._target(output))
 
     def link(self, output: str, existing: str) -> None:
         """Reuse an unchanged file of the previous output (a hard link; a copy where links fail)."""

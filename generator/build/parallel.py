@@ -15,6 +15,7 @@ import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from atoll.build.markupcache import MarkupCache
 from atoll.build.model import SiteModel
 from atoll.build.render import Result, SiteRenderer
 from atoll.build.sources import ReadResult, SourceFile, read_source
@@ -28,6 +29,7 @@ _model: SiteModel | None = None
 _tasks: Sequence[Task] = ()
 _staging: Path | None = None
 _renderer: SiteRenderer | None = None
+_markup_cache: MarkupCache | None = None
 
 
 def default_jobs() -> int:
@@ -55,8 +57,8 @@ def _render_range(bounds: tuple[int, int]) -> list[Result]:
     """Render tasks[start:stop] in this process; write their files; return slim results."""
     global _renderer
     assert _model is not None and _staging is not None  # noqa: S101 - set by the pool's initializer
-    if _renderer is None or _renderer.model is not _model:
-        _renderer = SiteRenderer(_model)
+    if _renderer is None or _renderer.model is not _model or _renderer.markup_cache is not _markup_cache:
+        _renderer = SiteRenderer(_model, _markup_cache)
     results = []
     made: set[Path] = set()
     for task in _tasks[bounds[0]:bounds[1]]:
@@ -92,10 +94,11 @@ def read_all(items: Sequence[tuple[SourceFile, str | None]], *, jobs: int | None
 
 
 def render_all(model: SiteModel, tasks: Sequence[Task], staging: Path, *, jobs: int | None = None,
-               progress: Callable[[int, int], None] | None = None) -> list[Result]:
+               progress: Callable[[int, int], None] | None = None,
+               markup_cache: MarkupCache | None = None) -> list[Result]:
     """Render every task into ``staging``; results come back in task order."""
-    global _model, _tasks, _staging
-    _model, _tasks, _staging = model, tasks, staging
+    global _model, _tasks, _staging, _markup_cache
+    _model, _tasks, _staging, _markup_cache = model, tasks, staging, markup_cache
     jobs = jobs or default_jobs()
     chunks = [(i, min(i + CHUNK, len(tasks))) for i in range(0, len(tasks), CHUNK)]
     results: list[Result] = []
@@ -118,4 +121,4 @@ def render_all(model: SiteModel, tasks: Sequence[Task], staging: Path, *, jobs: 
             results.extend(by_start[bounds[0]])
         return results
     finally:
-        _model, _tasks, _staging = None, (), None
+        _model, _tasks, _staging, _markup_cache = None, (), None, None

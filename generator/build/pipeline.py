@@ -9,7 +9,6 @@ is what rendering returns.
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,11 +18,14 @@ from atoll.build.bundling import bundle_scripts
 from atoll.build.collections import atom_feed, robots_txt, sitemap
 from atoll.build.content import Page
 from atoll.build.incremental import BuildState, SourceRecord
+from atoll.build.inplace import Folders, InPlace, scratch_folder, sweep_scratch
 from atoll.build.loading import load_pages
-from atoll.build.output import Staging, check_output_location, check_protected_location
+from atoll.build.markupcache import MarkupCache
+from atoll.build.output import MARKER, MARKER_TEXT, Staging, check_output_location, check_protected_location
 from atoll.build.planning import Plan, plan_site
-from atoll.build.reuse import Progress, render_changed
-from atoll.build.search import index_site
+from atoll.build.protect import PROTECTED
+from atoll.build.reuse import Progress, Rendering, render_changed
+from atoll.build.search import INDEX_PREFIX, index_site, index_stats
 from atoll.build.sources import SourceFile, discover_bundles, discover_content, discover_public
 from atoll.config import SiteConfig
 from atoll.errors import BuildFailed, SiteError
@@ -93,15 +95,80 @@ def load_site(config: SiteConfig, previous: dict[str, SourceRecord], *, drafts: 
     return LoadedSite(plan, loaded.records, loaded.changed, notes + list(plan.notes))
 
 
+def swap_in(plan: Plan, previous: BuildState, site: LoadedSite, folders: Folders, old_output: Folders | None, *,
+            drafts: bool, jobs: int | None, progress: Progress | None, markup: MarkupCache | None) -> Rendering:
+    """Write the whole site into a staging folder beside the output, index it, then swap it in
+    (and the protected pages into their folder); unchanged outputs are hard-linked from ``old_output``."""
+    staging = Staging(folders.out, folders.protected)
+    try:
+        rendering = render_changed(plan, previous, site.records, drafts=drafts, staging=staging.path,
+                                   old_output=old_output, jobs=jobs, progress=progress, markup_cache=markup)
+        for task in rendering.reused:
+            staging.link(task.output, str(old_output.path(task.output)) if old_output else task.output)
+        for output, data in {**plan.files, **site_files(plan, rendering.feed_html)}.items():
+            staging.write(output, data)
+        for output, source in plan.copies.items():
+            staging.copy(output, source)
+        if plan.model.config.search:
+            index_site(staging.path)
+        sweeper = staging.commit()
+    except SiteError as exc:
+        staging.discard()
+        raise BuildFailed([exc]) from exc
+    except BaseException:
+        staging.discard()
+        raise
+    if sweeper is not None:
+        sweeper.join()
+    return rendering
+
+
+def update_in_place(plan: Plan, previous: BuildState, site: LoadedSite, folders: Folders, *,
+                    drafts: bool, jobs: int | None, progress: Progress | None,
+                    markup: MarkupCache | None) -> Rendering:
+    """Render what changed aside and move it into the folders the cache describes: an unchanged
+    site touches no file, one edited page writes about one file (and the search index)."""
+    sweep_scratch(folders.out)
+    output = InPlace.scan(folders.out, folders.protected)
+    with scratch_folder(folders.out) as scratch:
+        rendering = render_changed(plan, previous, site.records, drafts=drafts, staging=scratch,
+                                   old_output=folders, jobs=jobs, progress=progress, markup_cache=markup)
+        small = {MARKER: MARKER_TEXT.encode("utf-8"), **plan.files, **site_files(plan, rendering.feed_html)}
+        if folders.protected is not None:
+            small[PROTECTED + MARKER] = MARKER_TEXT.encode("utf-8")
+        wanted = {task.output for task in plan.tasks} | set(small) | set(plan.copies)
+        search = plan.model.config.search
+        if search:  # kept until it is brought up to date below
+            wanted |= {f for f in output.present if f.startswith(INDEX_PREFIX)}
+        update = output.begin(scratch)
+        try:
+            changed = update.apply([t.output for t in rendering.rendered], small, plan.copies, wanted)
+            if search and (any(o.endswith(".html") for o in changed)
+                           or index_stats(folders.out) != previous.index_files):
+                index_site(folders.out, into=scratch / ".index")
+                update.replace_folder(INDEX_PREFIX, scratch / ".index")
+        except SiteError as exc:
+            update.roll_back()
+            raise BuildFailed([exc]) from exc
+        except BaseException:
+            update.roll_back()
+            raise
+        update.commit()
+    return rendering
+
+
 def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, jobs: int | None = None,
           progress: Progress | None = None, use_cache: bool = True,
           protected_out: Path | None = None) -> BuildReport:
     """Build the site into ``out`` (default: the configured output folder), and its protected
     pages into ``protected_out`` (default: ``config.protected_out(out)``).
 
-    With the cache (the default), outputs whose inputs are unchanged since the
-    last build are hard-linked from the previous output instead of rendered;
-    the result is byte-identical to a clean build's.
+    With the cache (the default) and the output folder(s) it describes, only outputs
+    whose inputs changed since the last build are rendered (their markdown taken from
+    the markup cache where the same body was converted before), and the folders are
+    updated where they stand; otherwise the whole site is written aside and swapped in.
+    Either way the result is byte-identical to a clean build's, and a build that fails
+    changes nothing.
     """
     started = time.perf_counter()
     out = (out if out is not None else config.root / config.output).resolve()
@@ -115,34 +182,22 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, 
     previous, notes = cache.load(config.root) if use_cache else (BuildState(), [])
     site = load_site(config, previous.sources, drafts=drafts, jobs=jobs)
     plan = site.plan
-    old_output = out if previous.output == str(out) and out.is_dir() else None
-
-    staging = Staging(out, protected if config.auth is not None else None)
-    try:
-        rendering = render_changed(plan, previous, site.records, drafts=drafts, staging=staging.path,
-                                   old_output=old_output, jobs=jobs, progress=progress)
-        for task in rendering.reused:
-            staging.link(task.output, os.path.join(old_output or "", task.output))
-        for output, data in {**plan.files, **site_files(plan, rendering.feed_html)}.items():
-            staging.write(output, data)
-        for output, source in plan.copies.items():
-            staging.copy(output, source)
-        if config.search:
-            index_site(staging.path)
-        sweeper = staging.commit()
-    except SiteError as exc:
-        staging.discard()
-        raise BuildFailed([exc]) from exc
-    except BaseException:
-        staging.discard()
-        raise
-    if use_cache and (site.changed or rendering.changed or previous.output != str(out)):
-        cache.save(config.root, replace(rendering.state, output=str(out)))
-    if sweeper is not None:
-        sweeper.join()
+    folders = Folders(out, protected if config.auth is not None else None)
+    markup = cache.markup_cache(config.root) if use_cache else None
+    if use_cache and previous.output == str(out) and all(
+            (folder / MARKER).is_file() for folder in (folders.out, folders.protected) if folder is not None):
+        rendering = update_in_place(plan, previous, site, folders, drafts=drafts, jobs=jobs, progress=progress,
+                                    markup=markup)
+    else:
+        old_output = folders if previous.output == str(out) and out.is_dir() else None
+        rendering = swap_in(plan, previous, site, folders, old_output, drafts=drafts, jobs=jobs,
+                            progress=progress, markup=markup)
+    index = index_stats(out) if config.search else {}
+    if use_cache and (site.changed or rendering.changed or previous.output != str(out)
+                      or index != previous.index_files):
+        cache.save(config.root, replace(rendering.state, output=str(out), index_files=index))
     return BuildReport(
         pages=len(plan.tasks), assets=len(plan.copies) + len(plan.files), output=out,
-        protected=protected if config.auth is not None else None,
-        seconds=time.perf_counter() - started, notes=tuple(notes + site.notes),
+        protected=folders.protected, seconds=time.perf_counter() - started, notes=tuple(notes + site.notes),
         rendered=len(rendering.rendered),
     )

@@ -19,6 +19,7 @@ from atoll.build.collections import BLOG_URL, paginate
 from atoll.build.content import Page
 from atoll.build.layouts import layout_error, make_environment, raised_in_layout, render_layout
 from atoll.build.markup import Extensions, LinkTable, MarkupRenderer, Rendered
+from atoll.build.markupcache import MarkupCache
 from atoll.build.model import SiteModel
 from atoll.build.tasks import Kind, Task
 from atoll.build.views import CollectionsView, TemplateViews
@@ -62,8 +63,9 @@ def markup_renderer(extensions: Extensions) -> MarkupRenderer:
 class SiteRenderer:
     """Renders :class:`Task` objects for one :class:`SiteModel`."""
 
-    def __init__(self, model: SiteModel) -> None:
+    def __init__(self, model: SiteModel, markup_cache: MarkupCache | None = None) -> None:
         self.model = model
+        self.markup_cache = markup_cache
         self.views = TemplateViews(model)
         self.links = LinkTable(model.urls, model.config.base_path, model.assets)
         self.env = make_environment(model.config.root, {
@@ -71,7 +73,10 @@ class SiteRenderer:
         }, model.config.theme)
 
     def markdown(self, page: Page) -> Rendered:
-        return markup_renderer(self.model.config.markdown.extensions).render(page, self.links)
+        extensions = self.model.config.markdown.extensions
+        if self.markup_cache is not None:
+            return self.markup_cache.render(page, self.links, extensions, markup_renderer(extensions).render)
+        return markup_renderer(extensions).render(page, self.links)
 
     def render(self, task: Task) -> Result:
         result = Result(task.output)

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from atoll.build import parallel
 from atoll.build.incremental import BuildState, Entry, Fingerprints, ReuseCheck, SourceRecord, stat_of
+from atoll.build.inplace import Folders
+from atoll.build.markupcache import MarkupCache
 from atoll.build.planning import Plan
 from atoll.build.tasks import Task
 from atoll.errors import BuildFailed
@@ -32,13 +34,15 @@ class Rendering:
 
 
 def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRecord], *, drafts: bool,
-                   staging: Path, old_output: Path | None, jobs: int | None = None,
-                   progress: Progress | None = None, check_files: bool = True) -> Rendering:
+                   staging: Path, old_output: Folders | None, jobs: int | None = None,
+                   progress: Progress | None = None, check_files: bool = True,
+                   markup_cache: MarkupCache | None = None) -> Rendering:
     """Render into ``staging`` every task whose inputs changed since ``previous`` was recorded.
 
     ``records`` are this build's sources (from loading). ``check_files`` also
     re-renders outputs whose file in ``old_output`` was changed or deleted by hand
-    since (``atoll build``; the dev server owns its folder).
+    since (``atoll build``; the dev server owns its folder). ``markup_cache`` keeps
+    rendered markdown between builds (:mod:`atoll.build.markupcache`).
     """
     model = plan.model
     fingerprints = Fingerprints(model, {s: r.digest for s, r in records.items()}, drafts)
@@ -53,7 +57,7 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
         if ok and task.output in feed_outputs and previous.entries[task.output].html is None:
             ok = False  # newly in the feed: its HTML is needed
         (reused if ok else todo).append(task)
-    results = parallel.render_all(model, todo, staging, jobs=jobs, progress=progress)
+    results = parallel.render_all(model, todo, staging, jobs=jobs, progress=progress, markup_cache=markup_cache)
     errors = [e for r in results for e in r.errors]
     if errors:
         raise BuildFailed(errors)

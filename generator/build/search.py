@@ -10,14 +10,14 @@ nothing is downloaded at build time. ``search: false`` in site.yaml skips it.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from atoll.errors import SiteError
 
 INDEX_DIR = "pagefind"
+INDEX_PREFIX = f"{INDEX_DIR}/"
+PUBLIC_PAGES = "{*.html,[!.]*/**/*.html}"  # HTML files outside dot-folders
 
 
 def _executable() -> str:
@@ -33,8 +33,11 @@ def index_site(folder: Path, *, into: Path | None = None) -> None:
     """Write ``folder/pagefind/`` (or ``into``) for the HTML files in ``folder``; raise SiteError on failure."""
     where = ["--output-path", str(into)] if into is not None else ["--output-subdir", INDEX_DIR]
     # heading anchors ("#") and code labels are page furniture, not text to find
-    command = [_executable(), "--site", str(folder), *where, "--exclude-selectors", ".headerlink, .code-head",
-               "--silent"]
+    # Pages in dot-folders are no page of the site: the staging folder holds the protected
+    # pages under .atoll-protected/ until they move to their own folder, and the dev server
+    # keeps them there; their text must never reach the public index.
+    command = [_executable(), "--site", str(folder), *where, "--glob", PUBLIC_PAGES,
+               "--exclude-selectors", ".headerlink, .code-head", "--silent"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0 and "any html files" in done.stdout + done.stderr:
         return  # no page has indexable text yet: no index, and the search box says so
@@ -44,18 +47,22 @@ def index_site(folder: Path, *, into: Path | None = None) -> None:
                         "site.yaml", None, "set search: false in site.yaml to build without search")
 
 
-def reindex_in_place(folder: Path) -> list[str]:
-    """Rebuild ``folder/pagefind/`` beside the live one and swap it in (the dev server's
-    folder is served while it changes); returns the index's files, relative to ``folder``."""
-    scratch = Path(tempfile.mkdtemp(prefix=f".{folder.name}.atoll-search-", dir=folder.parent))
-    try:
-        fresh = scratch / INDEX_DIR
-        index_site(folder, into=fresh)
-        live = folder / INDEX_DIR
-        if live.exists():
-            os.replace(live, scratch / "old")
-        if fresh.is_dir():
-            os.replace(fresh, live)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    return [p.relative_to(folder).as_posix() for p in live.rglob("*") if p.is_file()]
+def index_stats(folder: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every file of ``folder``'s search index: a later build compares them,
+    so an index file changed or deleted by hand is written again."""
+    found: dict[str, tuple[int, int]] = {}
+    stack = [INDEX_DIR]
+    while stack:
+        rel = stack.pop()
+        try:
+            entries = list(os.scandir(folder / rel))
+        except FileNotFoundError:
+            continue
+        for entry in entries:
+            path = f"{rel}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(path)
+            else:
+                st = entry.stat(follow_symlinks=False)
+                found[path] = (st.st_size, st.st_mtime_ns)
+    return found

@@ -10,22 +10,22 @@ of the same sources writes.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from atoll.build.cache import markup_cache
 from atoll.build.incremental import BuildState
+from atoll.build.inplace import Folders, InPlace, scratch_folder, sweep_scratch
 from atoll.build.loading import Loaded, load_pages
 from atoll.build.output import MARKER, MARKER_TEXT
 from atoll.build.pipeline import plan_pages, site_files
 from atoll.build.planning import Plan
 from atoll.build.reuse import Rendering, render_changed
-from atoll.build.search import INDEX_DIR, reindex_in_place
+from atoll.build.search import INDEX_DIR, INDEX_PREFIX, index_site
 from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content
 from atoll.build.tasks import Kind
 from atoll.config import SiteConfig, load_config
@@ -50,23 +50,6 @@ class Rebuild:
     seconds: float
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        return path.stat().st_size == len(data) and path.read_bytes() == data
-    except OSError:
-        return False
-
-
-def _same_stat(source: Path, copy: Path) -> bool:
-    """Whether ``copy`` is still the copy2 of ``source`` (same size and mtime): public/
-    may hold big files, and reading them all on every rebuild would be wasted."""
-    try:
-        a, b = source.stat(), copy.stat()
-    except OSError:
-        return False
-    return a.st_size == b.st_size and a.st_mtime_ns == b.st_mtime_ns
-
-
 class LiveBuilder:
     """Rebuilds ``site_root`` into ``out`` (drafts included unless asked otherwise)."""
 
@@ -78,7 +61,8 @@ class LiveBuilder:
         self.drafts = drafts
         self.jobs = jobs
         self.state = BuildState()
-        self.files: set[str] = set()  # every file this builder has written into `out`
+        self.output = InPlace(self.out, set())  # and the files this builder has written into it
+        self.markup = markup_cache(self.site_root)
         self.lock = threading.Lock()
         self._check_files = False
         self._sources: dict[str, SourceFile] | None = None  # content files, as of the last scan
@@ -158,81 +142,33 @@ class LiveBuilder:
         return sorted(self._sources.values(), key=lambda s: s.rel), changed
 
     def _render_and_write(self, plan: Plan, loaded: Loaded) -> tuple[Rendering, list[str]]:
-        """Render what changed into a scratch folder, then update the output folder:
-        stale outputs deleted first (a page that is gone never outlives its replacement),
-        then each rendered file moved in, then the other files that differ written."""
-        self.out.mkdir(parents=True, exist_ok=True)
-        old_output = self.out if self.state.output == str(self.out) else None
-        scratch = Path(tempfile.mkdtemp(prefix=self._scratch_prefix, dir=self.out.parent))
-        try:
+        """Render what changed into a scratch folder, then update the output folder in place
+        (:mod:`atoll.build.inplace`), the search index with it when a page changed."""
+        old_output = Folders(self.out) if self.state.output == str(self.out) else None
+        with scratch_folder(self.out) as scratch:
             rendering = render_changed(plan, self.state, loaded.records, drafts=self.drafts, staging=scratch,
-                                       old_output=old_output, jobs=self.jobs, check_files=self._check_files)
+                                       old_output=old_output, jobs=self.jobs, check_files=self._check_files,
+                                       markup_cache=self.markup)
             small = {MARKER: MARKER_TEXT.encode("utf-8"), **plan.files, **site_files(plan, rendering.feed_html)}
             wanted = {task.output for task in plan.tasks} | set(small) | set(plan.copies)
             search = plan.model.config.search
             if search:  # the search index stays until it is rebuilt below
-                wanted |= {f for f in self.files if f.startswith(f"{INDEX_DIR}/")}
-            changed = self._delete_stale(wanted)
-            for task in rendering.rendered:
-                target = self.out / task.output
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(scratch / task.output, target)
-                changed.append(task.output)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-        changed += self._write_differing(small, plan.copies)
-        if search and (changed or not (self.out / INDEX_DIR).is_dir()):
-            self._reindex()
+                wanted |= {f for f in self.output.present if f.startswith(INDEX_PREFIX)}
+            update = self.output.begin(scratch)
+            try:
+                changed = update.apply([t.output for t in rendering.rendered], small, plan.copies, wanted)
+                if search and (changed or not (self.out / INDEX_DIR).is_dir()):
+                    # rebuilt whole: Pagefind has no incremental mode
+                    index_site(self.out, into=scratch / ".index")
+                    update.replace_folder(INDEX_PREFIX, scratch / ".index")
+            except SiteError as exc:
+                update.roll_back()
+                raise BuildFailed([exc]) from exc
+            except BaseException:
+                update.roll_back()
+                raise
+            update.commit()
         return rendering, changed
-
-    def _reindex(self) -> None:
-        """The search index, rebuilt whole (Pagefind has no incremental mode; it is fast)."""
-        try:
-            index = set(reindex_in_place(self.out))
-        except SiteError as exc:
-            raise BuildFailed([exc]) from exc
-        self.files = {f for f in self.files if not f.startswith(f"{INDEX_DIR}/")} | index
-
-    def _delete_stale(self, wanted: set[str]) -> list[str]:
-        stale = sorted(self.files - wanted)
-        for output in stale:
-            (self.out / output).unlink(missing_ok=True)
-            self._prune(self.out / output)
-        self.files = wanted
-        return stale
-
-    def _write_differing(self, small: dict[str, bytes], copies: dict[str, Path]) -> list[str]:
-        """Scripts, site files and public/ copies whose output differs from them."""
-        changed = []
-        for output, data in small.items():
-            if not _same_bytes(self.out / output, data):
-                self._write(output, data)
-                changed.append(output)
-        for output, source in copies.items():
-            target = self.out / output
-            if not _same_stat(source, target):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, target)  # keeps the mtime: the next rebuild compares stats only
-                changed.append(output)
-        return changed
-
-    @property
-    def _scratch_prefix(self) -> str:
-        return f".{self.out.name}.atoll-render-"
-
-    def _write(self, output: str, data: bytes) -> None:
-        target = self.out / output
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.atoll-tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-
-    def _prune(self, path: Path) -> None:
-        """Remove folders left empty by a deleted output, up to the output folder."""
-        parent = path.parent
-        while parent != self.out and parent.is_dir() and not any(parent.iterdir()):
-            parent.rmdir()
-            parent = parent.parent
 
     def resume(self, state: BuildState) -> bool:
         """Start from a previous session's state and output folder, if they belong together.
@@ -241,12 +177,10 @@ class LiveBuilder:
         output file it reuses, so a folder changed behind our back is rendered again.
         """
         self._check_files = True
-        if self.out.parent.is_dir():  # render folders a killed session left behind
-            for leftover in self.out.parent.glob(f"{self._scratch_prefix}*"):
-                shutil.rmtree(leftover, ignore_errors=True)
+        sweep_scratch(self.out)  # render folders a killed session left behind
         if state.output == str(self.out) and (self.out / MARKER).is_file():
             self.state = state
-            self.files = {p.relative_to(self.out).as_posix() for p in self.out.rglob("*") if p.is_file()}
+            self.output = InPlace.scan(self.out)
             return True
         if self.out.exists():
             shutil.rmtree(self.out)
