@@ -10,6 +10,8 @@ is what rendering returns.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -95,12 +97,25 @@ def load_site(config: SiteConfig, previous: dict[str, SourceRecord], *, drafts: 
     return LoadedSite(plan, loaded.records, loaded.changed, notes + list(plan.notes))
 
 
+@contextmanager
+def undone_on_failure(undo: Callable[[], None]) -> Iterator[None]:
+    """Run ``undo`` if the block fails; an author-facing SiteError becomes BuildFailed."""
+    try:
+        yield
+    except SiteError as exc:
+        undo()
+        raise BuildFailed([exc]) from exc
+    except BaseException:
+        undo()
+        raise
+
+
 def swap_in(plan: Plan, previous: BuildState, site: LoadedSite, folders: Folders, old_output: Folders | None, *,
             drafts: bool, jobs: int | None, progress: Progress | None, markup: MarkupCache | None) -> Rendering:
     """Write the whole site into a staging folder beside the output, index it, then swap it in
     (and the protected pages into their folder); unchanged outputs are hard-linked from ``old_output``."""
     staging = Staging(folders.out, folders.protected)
-    try:
+    with undone_on_failure(staging.discard):
         rendering = render_changed(plan, previous, site.records, drafts=drafts, staging=staging.path,
                                    old_output=old_output, jobs=jobs, progress=progress, markup_cache=markup)
         for task in rendering.reused:
@@ -112,15 +127,32 @@ def swap_in(plan: Plan, previous: BuildState, site: LoadedSite, folders: Folders
         if plan.model.config.search:
             index_site(staging.path)
         sweeper = staging.commit()
-    except SiteError as exc:
-        staging.discard()
-        raise BuildFailed([exc]) from exc
-    except BaseException:
-        staging.discard()
-        raise
     if sweeper is not None:
         sweeper.join()
     return rendering
+
+
+def write_in_place(plan: Plan, rendering: Rendering, output: InPlace, scratch: Path, *,
+                   index_stale: Callable[[list[str]], bool]) -> list[str]:
+    """Make ``output`` hold ``plan``'s files: the rendered ones moved in from ``scratch``, site
+    files and copies written where they differ, stale files deleted, and the search index
+    rebuilt when ``index_stale(changed outputs)`` says so. A failure undoes every change.
+    Returns the outputs written or deleted (the index's files apart)."""
+    small = {MARKER: MARKER_TEXT.encode("utf-8"), **plan.files, **site_files(plan, rendering.feed_html)}
+    if output.protected is not None:
+        small[PROTECTED + MARKER] = MARKER_TEXT.encode("utf-8")
+    wanted = {task.output for task in plan.tasks} | set(small) | set(plan.copies)
+    search = plan.model.config.search
+    if search:  # kept until it is brought up to date below
+        wanted |= {f for f in output.present if f.startswith(INDEX_PREFIX)}
+    update = output.begin(scratch)
+    with undone_on_failure(update.roll_back):
+        changed = update.apply([t.output for t in rendering.rendered], small, plan.copies, wanted)
+        if search and index_stale(changed):  # rebuilt whole: Pagefind has no incremental mode
+            index_site(output.out, into=scratch / ".index")
+            update.replace_folder(INDEX_PREFIX, scratch / ".index")
+    update.commit()
+    return changed
 
 
 def update_in_place(plan: Plan, previous: BuildState, site: LoadedSite, folders: Folders, *,
@@ -133,27 +165,8 @@ def update_in_place(plan: Plan, previous: BuildState, site: LoadedSite, folders:
     with scratch_folder(folders.out) as scratch:
         rendering = render_changed(plan, previous, site.records, drafts=drafts, staging=scratch,
                                    old_output=folders, jobs=jobs, progress=progress, markup_cache=markup)
-        small = {MARKER: MARKER_TEXT.encode("utf-8"), **plan.files, **site_files(plan, rendering.feed_html)}
-        if folders.protected is not None:
-            small[PROTECTED + MARKER] = MARKER_TEXT.encode("utf-8")
-        wanted = {task.output for task in plan.tasks} | set(small) | set(plan.copies)
-        search = plan.model.config.search
-        if search:  # kept until it is brought up to date below
-            wanted |= {f for f in output.present if f.startswith(INDEX_PREFIX)}
-        update = output.begin(scratch)
-        try:
-            changed = update.apply([t.output for t in rendering.rendered], small, plan.copies, wanted)
-            if search and (any(o.endswith(".html") for o in changed)
-                           or index_stats(folders.out) != previous.index_files):
-                index_site(folders.out, into=scratch / ".index")
-                update.replace_folder(INDEX_PREFIX, scratch / ".index")
-        except SiteError as exc:
-            update.roll_back()
-            raise BuildFailed([exc]) from exc
-        except BaseException:
-            update.roll_back()
-            raise
-        update.commit()
+        write_in_place(plan, rendering, output, scratch, index_stale=lambda changed: any(
+            o.endswith(".html") for o in changed) or index_stats(folders.out) != previous.index_files)
     return rendering
 
 

@@ -21,15 +21,15 @@ from atoll.build.cache import markup_cache
 from atoll.build.incremental import BuildState
 from atoll.build.inplace import Folders, InPlace, scratch_folder, sweep_scratch
 from atoll.build.loading import Loaded, load_pages
-from atoll.build.output import MARKER, MARKER_TEXT
-from atoll.build.pipeline import plan_pages, site_files
+from atoll.build.output import MARKER
+from atoll.build.pipeline import plan_pages, write_in_place
 from atoll.build.planning import Plan
 from atoll.build.reuse import Rendering, render_changed
-from atoll.build.search import INDEX_DIR, INDEX_PREFIX, index_site
+from atoll.build.search import INDEX_DIR
 from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content
 from atoll.build.tasks import Kind
 from atoll.config import SiteConfig, load_config
-from atoll.errors import BuildFailed, SiteError
+from atoll.errors import BuildFailed
 
 Configure = Callable[[SiteConfig], SiteConfig]
 
@@ -149,25 +149,8 @@ class LiveBuilder:
             rendering = render_changed(plan, self.state, loaded.records, drafts=self.drafts, staging=scratch,
                                        old_output=old_output, jobs=self.jobs, check_files=self._check_files,
                                        markup_cache=self.markup)
-            small = {MARKER: MARKER_TEXT.encode("utf-8"), **plan.files, **site_files(plan, rendering.feed_html)}
-            wanted = {task.output for task in plan.tasks} | set(small) | set(plan.copies)
-            search = plan.model.config.search
-            if search:  # the search index stays until it is rebuilt below
-                wanted |= {f for f in self.output.present if f.startswith(INDEX_PREFIX)}
-            update = self.output.begin(scratch)
-            try:
-                changed = update.apply([t.output for t in rendering.rendered], small, plan.copies, wanted)
-                if search and (changed or not (self.out / INDEX_DIR).is_dir()):
-                    # rebuilt whole: Pagefind has no incremental mode
-                    index_site(self.out, into=scratch / ".index")
-                    update.replace_folder(INDEX_PREFIX, scratch / ".index")
-            except SiteError as exc:
-                update.roll_back()
-                raise BuildFailed([exc]) from exc
-            except BaseException:
-                update.roll_back()
-                raise
-            update.commit()
+            changed = write_in_place(plan, rendering, self.output, scratch, index_stale=lambda changed: bool(
+                changed) or not (self.out / INDEX_DIR).is_dir())
         return rendering, changed
 
     def resume(self, state: BuildState) -> bool:
