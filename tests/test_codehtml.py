@@ -230,3 +230,11 @@ def test_fences_in_a_page_carry_pygments_bytes() -> None:
     assert not out.errors
     assert reference(code, "bash", 1, (2,)) in out.html
     assert out.html.count(reference(code, "bash", 0, ())) == 2
+
+
+def test_without_the_regex_parser_lexers_run_pygments_own_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fastlex, "_parser", None)
+    lex = lexer("python")
+    assert not fastlex.handles(lex)
+    code = "def f(a):\n    return a < 'b'\n"
+    assert format_code(fastlex.stream(lex, code)) == reference(code, "python", 0, ())

@@ -18,19 +18,24 @@ Pygments' own; ``tests/test_codehtml.py`` checks the token streams against
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable, Iterator
-from re import _constants as sre  # type: ignore[attr-defined]
-from re import _parser  # type: ignore[attr-defined]
 from typing import Any
 
 from pygments.lexer import Lexer, RegexLexer
 from pygments.token import Error, Whitespace, _TokenType
 
+try:  # the parser re.compile uses (private, in every Python Atoll supports)
+    _parser: Any = importlib.import_module("re._parser")
+    sre: Any = importlib.import_module("re._constants")
+except ImportError:  # a Python without it: every lexer runs Pygments' own loop
+    _parser = sre = None
+
 Rule = tuple[Callable[..., Any], Any, Any]  # Pygments' (rexmatch, action, new_state)
 Test = Callable[[str], bool]  # "can the match start with this character?"
-_CATEGORIES = {sre.CATEGORY_DIGIT: r"\d", sre.CATEGORY_NOT_DIGIT: r"\D", sre.CATEGORY_SPACE: r"\s",
-               sre.CATEGORY_NOT_SPACE: r"\S", sre.CATEGORY_WORD: r"\w", sre.CATEGORY_NOT_WORD: r"\W"}
+_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
+               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
 
 
 class _Any(Exception):
@@ -51,8 +56,8 @@ def _class(items: Any, flags: int) -> Test:
             pieces.append(f"\\U{value:08x}")
         elif kind is sre.RANGE:
             pieces.append(f"\\U{value[0]:08x}-\\U{value[1]:08x}")
-        elif kind is sre.CATEGORY and value in _CATEGORIES:
-            pieces.append(_CATEGORIES[value])
+        elif kind is sre.CATEGORY and str(value) in _CATEGORIES:
+            pieces.append(_CATEGORIES[str(value)])
         else:
             raise _Any
     one = re.compile(f"[{''.join(pieces)}]", flags & (re.IGNORECASE | re.ASCII))
@@ -139,7 +144,8 @@ _TABLES: dict[type[Lexer], dict[str, _State]] = {}
 
 def handles(lexer: Lexer) -> bool:
     """True for lexers that run RegexLexer's own loop (most of Pygments' lexers)."""
-    return isinstance(lexer, RegexLexer) and type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed
+    return (_parser is not None and isinstance(lexer, RegexLexer)
+            and type(lexer).get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed)
 
 
 def _states(lexer: RegexLexer) -> dict[str, _State]:
@@ -216,9 +222,10 @@ def _move(stack: list[str], new_state: Any) -> None:
 def stream(lexer: Lexer, code: str) -> Iterator[tuple[int, _TokenType, str]]:
     """``(index, type, text)`` for ``code``, the tokens ``lexer.get_tokens(code)`` gives (same input
     normalisation, same filters), through :func:`tokens` where it can."""
-    if lexer.filters:  # filters see (type, text) pairs; the index is not used after them
+    preprocess = getattr(lexer, "_preprocess_lexer_input", None)  # what get_tokens does first
+    if lexer.filters or preprocess is None:  # filters see (type, text) pairs; the index is not used after
         return ((0, ttype, value) for ttype, value in lexer.get_tokens(code))
-    text = lexer._preprocess_lexer_input(code)  # type: ignore[attr-defined]  # what get_tokens does first
+    text = preprocess(code)
     if handles(lexer):
         return tokens(lexer, text)  # type: ignore[arg-type]
     return iter(lexer.get_tokens_unprocessed(text))
