@@ -17,6 +17,7 @@ ever change, :func:`install` leaves the stock processors in place.
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Markdown's own name for it
 
 import markdown
@@ -82,6 +83,7 @@ class TriggeredInlineProcessor(InlineProcessor):
     _triggers: list[frozenset[str] | None] | None = None
     _without_references: list[frozenset[str] | None] | None = None
     _all: tuple[str, ...] = ()
+    _any: re.Pattern[str] = re.compile("(?!)")  # finds any of _all
 
     def _trigger_table(self, *, references: bool) -> list[frozenset[str] | None]:
         table: list[frozenset[str] | None] = [None] * len(self.inlinePatterns)
@@ -100,6 +102,7 @@ class TriggeredInlineProcessor(InlineProcessor):
         # the triggers looked for in a text: those of both tables (with and without references)
         found = {t for triggers in table if triggers is not None for t in triggers}
         self._all = tuple(sorted(found.union(self._all)))
+        self._any = re.compile("|".join(re.escape(t) for t in self._all) or "(?!)")
         return table
 
     def _table(self) -> list[frozenset[str] | None]:
@@ -128,7 +131,7 @@ class TriggeredInlineProcessor(InlineProcessor):
             if element.tail:
                 texts.append(element.tail)
         text = "\x00".join(texts)
-        return any(trigger in text for trigger in self._all)
+        return self._any.search(text) is not None
 
     def _InlineProcessor__handleInline(self, data: str, pattern_index: int = 0) -> str:  # noqa: N802 - overrides it
         # Same loop as InlineProcessor.__handleInline, plus the trigger check.
