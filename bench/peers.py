@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Clean builds of Atoll against Hugo and the Python peers, as paired ratios from one run.
 
-    .venv/bin/python bench/peers.py N [--tools "hugo mkdocs pelican"] [--rounds 1] [--search]
+    .venv/bin/python bench/peers.py N [--tools "hugo mkdocs pelican"] [--rounds 1] [--search] [--bare]
 
 Each round runs the shared ``compare_peers.sh`` (see bench/corpus.py for where it
 is found): every peer, then Atoll, builds the same N-page corpus, each one warm-up
@@ -12,8 +12,11 @@ the repository. Prints the figures, then Atoll's ratio to each peer (below 1.0:
 Atoll is faster); with several rounds, the median ratio over the rounds too.
 
 The peers build no search index, so Atoll is timed with ``search: false`` unless
-``--search`` asks for its Pagefind index too (the site's ``site.yaml`` is written
-here, into ``$PEERS/site-N/``, where compare_peers.sh puts the corpus).
+``--search`` asks for its Pagefind index too; ``--bare`` renders with the core
+Markdown extensions only (tables, attr_list, md_in_html, sane_lists, toc), without
+the authoring ones the default list adds (admonitions, tabs, keys, smart symbols...).
+The site's ``site.yaml`` is written here, into ``$PEERS/site-N/``, where
+compare_peers.sh puts the corpus.
 """
 
 from __future__ import annotations
@@ -33,11 +36,12 @@ LINE = re.compile(r"^(?P<tool>\S+) (?P<n>\d+): runs=\d+ wall s [\d.]+ / (?P<wall
 OURS = "ours"
 
 
-def write_site_config(n: int, *, search: bool) -> None:
+def write_site_config(n: int, *, search: bool, bare: bool) -> None:
     """The site.yaml of the Atoll site compare_peers.sh builds (it supplies only content/)."""
     site = Path(os.environ.get("PEERS", Path.home() / "ssg-peers")) / f"site-{n}"
     site.mkdir(parents=True, exist_ok=True)
-    (site / "site.yaml").write_text(f"title: Benchmark\nsearch: {'true' if search else 'false'}\n")
+    extensions = "markdown: {extensions: []}\n" if bare else ""
+    (site / "site.yaml").write_text(f"title: Benchmark\nsearch: {'true' if search else 'false'}\n{extensions}")
 
 
 def one_round(n: int, tools: str) -> dict[str, tuple[float, float, float]]:
@@ -61,9 +65,11 @@ def main() -> int:
     parser.add_argument("--tools", default="hugo mkdocs pelican")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--search", action="store_true", help="build Atoll's search index too")
+    parser.add_argument("--bare", action="store_true", help="core Markdown extensions only")
     args = parser.parse_args()
-    write_site_config(args.n, search=args.search)
-    print(f"atoll with search {'on' if args.search else 'off'} (the peers build no search index)", flush=True)
+    write_site_config(args.n, search=args.search, bare=args.bare)
+    print(f"atoll with search {'on' if args.search else 'off'} (the peers build no search index), "
+          f"{'core' if args.bare else 'default'} Markdown extensions", flush=True)
     ratios: dict[str, list[tuple[float, float]]] = {}
     for number in range(1, args.rounds + 1):
         print(f"round {number}: clean builds of {args.n} pages", flush=True)
