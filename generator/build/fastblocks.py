@@ -7,9 +7,10 @@ and a table before the paragraph processor takes it: a fifth of a page's
 conversion on a typical blog. Each of those tests can only accept a block that
 holds a particular string (``!!!`` for an admonition, ``|`` for a table); some
 also accept an indented block that continues the previous one of their kind.
-This module puts a check in front of those tests that declines a block holding
-none of the strings (and, for the continuing kinds, not indented) without
-running the test, which is exactly what the test would have concluded.
+This module runs the parser's loop with a check in front of those tests that
+declines a block holding none of the strings (and, for the continuing kinds, not
+indented) without running the test, which is exactly what the test would have
+concluded.
 
 Processors are recognised by class and module; anything else keeps its own
 test, so a changed or third-party processor is never skipped.
@@ -18,7 +19,7 @@ test, so a changed or third-party processor is never skipped.
 from __future__ import annotations
 
 import xml.etree.ElementTree as etree  # noqa: N813 - Markdown's own name for it
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import markdown
@@ -49,28 +50,46 @@ NEEDS: dict[tuple[str, str], Needs] = {
 }
 
 
-def _guarded(processor: BlockProcessor, needs: Needs) -> Callable[[etree.Element, str], bool]:
-    test = processor.test
-    strings = needs.strings
-    indent = " " * processor.tab_length
-
-    def guarded_test(parent: etree.Element, block: str) -> bool:
-        for string in strings:
-            if string in block:
-                return test(parent, block)
-        if needs.indented and (block.startswith(indent) or getattr(processor, "current_sibling", None) is not None):
-            return test(parent, block)
-        return False
-
-    return guarded_test
+def _admits(needs: Needs, processor: BlockProcessor, block: str) -> bool:
+    """Whether ``processor``'s test could accept ``block`` (False only when it surely would not)."""
+    for string in needs.strings:
+        if string in block:
+            return True
+    return needs.indented and (block.startswith(" " * processor.tab_length)
+                               or getattr(processor, "current_sibling", None) is not None)
 
 
 def install(md: markdown.Markdown) -> int:
-    """Guard the tests of ``md``'s known block processors; returns how many were guarded."""
-    guarded = 0
-    for processor in md.parser.blockprocessors:
-        needs = NEEDS.get((type(processor).__module__, type(processor).__name__))
-        if needs is not None and "test" not in vars(processor):
-            processor.test = _guarded(processor, needs)  # type: ignore[method-assign,assignment]
-            guarded += 1
-    return guarded
+    """Run ``md``'s block parsing with the checks; returns how many processors have one.
+
+    ``BlockParser.parseBlocks`` is replaced by the same loop over the processors, which
+    also skips a known processor's test when :func:`_admits` says it cannot accept
+    the block, and iterates a tuple of the processors taken once per document
+    (the stock loop rebuilds the registry's list for every block).
+    """
+    parser = md.parser
+    order: list[tuple[BlockProcessor, Needs | None]] = []
+
+    def snapshot() -> None:
+        order[:] = [(p, NEEDS.get((type(p).__module__, type(p).__name__))) for p in parser.blockprocessors]
+
+    def parse_blocks(parent: etree.Element, blocks: list[str]) -> None:
+        # BlockParser.parseBlocks' loop, plus the check
+        while blocks:
+            for processor, needs in order:
+                if needs is not None and not _admits(needs, processor, blocks[0]):
+                    continue
+                if processor.test(parent, blocks[0]):
+                    if processor.run(parent, blocks) is not False:
+                        break
+
+    parse_document = parser.parseDocument
+
+    def parse_document_with_snapshot(lines: Iterable[str]) -> etree.ElementTree:
+        snapshot()  # extensions may have changed the processors since the last page
+        return parse_document(lines)
+
+    snapshot()
+    parser.parseBlocks = parse_blocks  # type: ignore[method-assign]
+    parser.parseDocument = parse_document_with_snapshot  # type: ignore[method-assign]
+    return sum(needs is not None for _, needs in order)

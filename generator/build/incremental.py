@@ -18,6 +18,7 @@ from typing import Any
 
 from atoll import __version__
 from atoll.build.assets import asset_stamp
+from atoll.build.collections import page_count
 from atoll.build.content import Page
 from atoll.build.inplace import Folders
 from atoll.build.layouts import layout_source
@@ -129,7 +130,7 @@ class Fingerprints:
         m = self.model
         start = (task.index - 1) * m.config.per_page
         items = m.posts[start:start + m.config.per_page]
-        total = max(1, -(-len(m.posts) // m.config.per_page))
+        total = page_count(len(m.posts), m.config.per_page)
         intro = m.section_index
         return digest("\n".join([f"{task.index}/{total}", intro.source if intro else "",
                                  self.page_digests.get(intro.source, "") if intro else "",

@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from atoll.build.collections import BLOG_URL, paginate
+from atoll.build.collections import BLOG_URL, pager_at
 from atoll.build.content import Page
 from atoll.build.layouts import layout_error, make_environment, raised_in_layout, render_layout
 from atoll.build.markup import Extensions, LinkTable, MarkupRenderer, Rendered
@@ -117,7 +117,7 @@ def _page(r: SiteRenderer, task: Task) -> LayoutCall:
 
 def _listing(r: SiteRenderer, task: Task) -> LayoutCall:
     m = r.model
-    pager = paginate(list(m.posts), m.config.per_page, BLOG_URL)[task.index - 1]
+    pager = pager_at(m.posts, m.config.per_page, BLOG_URL, task.index)
     intro = r.markdown(m.section_index) if m.section_index else None
     page = r.views.page(m.section_index, intro.html) if m.section_index and intro else {
         "title": "Blog", "description": "", "html": Markup(""), "toc": []}
