@@ -310,6 +310,18 @@ def test_a_cached_build_that_fails_late_puts_every_file_back(tmp_path: Path, mon
     assert tree(site / "dist") == clean_build(site, tmp_path / "clean")
 
 
+def test_the_saved_cache_holds_no_page_bodies_and_renders_from_the_files(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    assert run_atoll("build", "--site", site).code == 0
+    assert b"About.\n" not in cache.cache_path(site).read_bytes()  # (not a post: no HTML kept for the feed)
+    layout = site / "layouts/page.html"  # every page using it renders again, its body read from its file
+    layout.write_text(layout.read_text().replace("<h1>", "<h1 class='again'>"))
+    touch_later(layout)
+    assert run_atoll("build", "--site", site).code == 0
+    assert b"<h1 class='again'>Home</h1>" in (site / "dist/index.html").read_bytes()
+    assert tree(site / "dist") == clean_build(site, tmp_path / "clean")
+
+
 def test_no_cache_and_clean(tmp_path: Path) -> None:
     site = write_files(tmp_path / "site", SITE)
     assert run_atoll("build", "--site", site).code == 0

@@ -17,8 +17,6 @@ from collections.abc import Mapping
 from functools import lru_cache
 from urllib.parse import unquote, urlsplit
 
-import imagesize  # type: ignore[import-untyped]
-
 from atoll.build.content import Page
 from atoll.errors import ErrorList, SiteError
 
@@ -49,6 +47,8 @@ def looks_like_file(output: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def _size(path: str, _stamp: tuple[int, int]) -> tuple[int, int] | None:
+    import imagesize  # type: ignore[import-untyped]  # only once a page shows an image
+
     try:
         width, height = imagesize.get(path)
     except (OSError, ValueError):

@@ -13,9 +13,11 @@ import os
 import pickle
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from atoll.build import seal
+from atoll.build.content import without_body
 from atoll.build.incremental import BuildState
 from atoll.build.markupcache import FOLDER as MARKUP_FOLDER
 from atoll.build.markupcache import MarkupCache
@@ -69,11 +71,18 @@ def save(site_root: Path, state: BuildState, name: str = STATE_FILE) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".state-", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(seal.seal(pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL)))
+            f.write(seal.seal(pickle.dumps(_slim(state), protocol=pickle.HIGHEST_PROTOCOL)))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _slim(state: BuildState) -> BuildState:
+    """The state without page bodies: a build reads the few it renders again from their files
+    (:func:`atoll.build.sources.with_body`), and loading the cache is most of a warm build."""
+    sources = {name: replace(record, page=without_body(record.page)) for name, record in state.sources.items()}
+    return replace(state, sources=sources)
 
 
 def clean(site_root: Path) -> bool:

@@ -10,7 +10,7 @@ import datetime as dt
 import json
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -295,6 +295,20 @@ def parse_page(source: str, rel: str, text: str) -> Page:
         extra={k: v for k, v in data.items() if k not in BUILTIN_FIELDS},
         lines={k: f.line(k) for k in data if isinstance(k, str)},
     )
+
+
+# The body of a page kept without it (the saved build state): no page holds a NUL character.
+UNREAD = "\0"
+
+
+def without_body(page: Page) -> Page:
+    """``page`` without its body, which is read again if the page is rendered (so the saved
+    build state stays small); what listings show of it (``meta``) comes along."""
+    if page.body == UNREAD:
+        return page
+    slim = replace(page, body=UNREAD)
+    slim.__dict__["meta"] = page.meta  # the cached_property's own slot: not computed again
+    return slim
 
 
 class PageErrors(Exception):

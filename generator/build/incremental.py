@@ -179,7 +179,7 @@ class ReuseCheck:
         if not check_file:
             return True
         try:  # a hand-edited or deleted output file is rendered again
-            st = os.stat(old_output.path(task.output))
+            st = os.stat(old_output.file(task.output))
         except OSError:
             return False
         return entry.stat == (st.st_size, st.st_mtime_ns)

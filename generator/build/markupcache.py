@@ -26,12 +26,15 @@ import posixpath
 from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atoll import __version__
 from atoll.build import seal
 from atoll.build.assets import asset_stamp
 from atoll.build.content import Page
-from atoll.build.markup import Extensions, LinkTable, Rendered
+
+if TYPE_CHECKING:  # Markdown loads only when something renders
+    from atoll.build.markup import Extensions, LinkTable, Rendered
 
 FORMAT = 1
 FOLDER = "markup"
@@ -62,6 +65,8 @@ class MarkupCache:
         return self.folder / key[:2] / f"{key}.json"
 
     def get(self, key: str, table: LinkTable) -> Rendered | None:
+        from atoll.build.markup import Rendered  # loaded by then (the caller renders)
+
         try:
             data = json.loads(seal.unseal(self._path(key).read_bytes(), self._seal_key))
             links: dict[str, str] = data["links"]

@@ -14,12 +14,15 @@ import os
 import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atoll.build.markupcache import MarkupCache
 from atoll.build.model import SiteModel
-from atoll.build.render import Result, SiteRenderer
 from atoll.build.sources import ReadResult, SourceFile, read_source
 from atoll.build.tasks import Task
+
+if TYPE_CHECKING:  # rendering's modules (Markdown, Pygments, Jinja2) load only when something renders
+    from atoll.build.render import Result, SiteRenderer
 
 # Below this many tasks, starting processes costs more than it saves.
 PARALLEL_THRESHOLD = 200
@@ -55,6 +58,8 @@ def _worker_init() -> None:
 
 def _render_range(bounds: tuple[int, int]) -> list[Result]:
     """Render tasks[start:stop] in this process; write their files; return slim results."""
+    from atoll.build.render import SiteRenderer  # loaded by render_all before the fork
+
     global _renderer
     assert _model is not None and _staging is not None  # noqa: S101 - set by the pool's initializer
     if _renderer is None or _renderer.model is not _model or _renderer.markup_cache is not _markup_cache:
@@ -97,6 +102,9 @@ def render_all(model: SiteModel, tasks: Sequence[Task], staging: Path, *, jobs: 
                progress: Callable[[int, int], None] | None = None,
                markup_cache: MarkupCache | None = None) -> list[Result]:
     """Render every task into ``staging``; results come back in task order."""
+    if not tasks:
+        return []
+    import atoll.build.render  # noqa: F401 - once, before the workers fork
     global _model, _tasks, _staging, _markup_cache
     _model, _tasks, _staging, _markup_cache = model, tasks, staging, markup_cache
     jobs = jobs or default_jobs()

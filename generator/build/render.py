@@ -21,6 +21,7 @@ from atoll.build.layouts import layout_error, make_environment, raised_in_layout
 from atoll.build.markup import Extensions, LinkTable, MarkupRenderer, Rendered
 from atoll.build.markupcache import MarkupCache
 from atoll.build.model import SiteModel
+from atoll.build.sources import with_body
 from atoll.build.tasks import Kind, Task
 from atoll.build.views import CollectionsView, TemplateViews
 from atoll.errors import SiteError
@@ -73,6 +74,10 @@ class SiteRenderer:
         }, model.config.theme)
 
     def markdown(self, page: Page) -> Rendered:
+        try:
+            page = with_body(page, self.model.config.root)
+        except SiteError as exc:
+            return Rendered(html="", toc=[], links=(), errors=(exc,))
         extensions = self.model.config.markdown.extensions
         if self.markup_cache is not None:
             return self.markup_cache.render(page, self.links, extensions, markup_renderer(extensions).render)

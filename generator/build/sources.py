@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from atoll import chars
-from atoll.build.content import Page, PageErrors, parse_page
+from atoll.build.content import UNREAD, Page, PageErrors, parse_page
 from atoll.errors import BuildFailed, SiteError
 from atoll.theme import shown_path, theme_dirs
 
@@ -183,3 +183,14 @@ def read_source(source: SourceFile, known_digest: str | None = None) -> ReadResu
         result.errors.append(SiteError(f"the text holds the control character {char}, which no page or feed may carry",
                                        source.source, line, chars.HINT))
     return result
+
+
+def with_body(page: Page, site_root: Path) -> Page:
+    """A page kept without its body (:func:`~atoll.build.content.without_body`) with it again,
+    read from its file; SiteError if the file is not the one the page was read from."""
+    if page.body != UNREAD:
+        return page
+    result = read_source(SourceFile(page.source, page.rel, os.path.join(site_root, page.source)))
+    if result.page is None or result.page.meta != page.meta:
+        raise SiteError("the file changed while this build ran", page.source, None, "build again")
+    return result.page
