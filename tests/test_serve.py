@@ -122,6 +122,7 @@ def test_served_output_equals_a_clean_build(tmp_path: Path) -> None:
     with dev_server(site) as server:
         (site / "content/blog/second.md").write_text("---\ntitle: Second\ndate: 2026-02-01\ntags: [x]\n---\nTwo.\n")
         wait_for(lambda: get(server.origin + "/tags/x/")[0] == 200)
+        wait_for(lambda: not server.builder.index_due)  # the search index follows, after the reload
         with server.builder.lock:  # held by a rebuild until its last file is written
             served = tree(server.builder.out)
     assert served == clean_build(site, tmp_path / "clean", server.origin + "/")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -163,8 +164,11 @@ class ReuseCheck:
         self.state = state
         self.fingerprints = fingerprints
         self.same_global = state.global_key == fingerprints.global_key
-        self.changed_deps = {dep for dep, old in state.dep_values.items()
-                             if fingerprints.value(dep) != old} if self.same_global else set()
+
+    @cached_property
+    def changed_deps(self) -> set[str]:
+        return {dep for dep, old in self.state.dep_values.items()
+                if self.fingerprints.value(dep) != old} if self.same_global else set()
 
     def unchanged(self, task: Task, entry: Entry, key: str) -> bool:
         if self.same_global and entry.key == key and not any(d in self.changed_deps for d in entry.deps):
@@ -184,10 +188,12 @@ class ReuseCheck:
             return False
         return entry.stat == (st.st_size, st.st_mtime_ns)
 
-    def dep_values(self, entries: dict[str, Entry]) -> dict[str, str]:
-        """The values of every dependency ``entries`` recorded, as this build sees them."""
+    def dep_values(self, entries: dict[str, Entry], *, unchanged: bool = False) -> dict[str, str]:
+        """The values of every dependency ``entries`` recorded, as this build sees them;
+        ``unchanged``: the caller knows the previous build's values still hold."""
         deps = {dep for entry in entries.values() for dep in entry.deps}
-        return {dep: self.fingerprints.value(dep) for dep in deps}
+        known = self.state.dep_values if unchanged and self.same_global else {}
+        return {dep: known[dep] if dep in known else self.fingerprints.value(dep) for dep in deps}
 
 
 def stat_of(path: Path | str) -> tuple[int, int]:

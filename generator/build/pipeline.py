@@ -54,16 +54,17 @@ class LoadedSite:
     notes: list[str]
 
 
-def site_files(plan: Plan, feed_html: dict[str, str]) -> dict[str, bytes]:
-    """feed.xml, sitemap.xml and robots.txt (they need every page rendered first)."""
+def site_files(plan: Plan, feed_html: dict[str, str], *, feed_only: bool = False) -> dict[str, bytes]:
+    """feed.xml, sitemap.xml and robots.txt (they need every page rendered first);
+    ``feed_only`` when the others cannot have changed (no page's URL or date did)."""
     model = plan.model
     config = model.config
+    out = {"feed.xml": atom_feed(config, list(model.feed_posts), feed_html).encode("utf-8")}
+    if feed_only:
+        return out
     entries = [(p.url, p.updated or p.date) for p in model.public_pages]
     entries += [(t.url, None) for t in plan.tasks if t.kind.in_sitemap]
-    out = {
-        "feed.xml": atom_feed(config, list(model.feed_posts), feed_html).encode("utf-8"),
-        "sitemap.xml": sitemap(config, entries).encode("utf-8"),
-    }
+    out["sitemap.xml"] = sitemap(config, entries).encode("utf-8")
     if "robots.txt" not in plan.copies:
         out["robots.txt"] = robots_txt(config).encode("utf-8")
     return out
@@ -133,21 +134,28 @@ def swap_in(plan: Plan, previous: BuildState, site: LoadedSite, folders: Folders
 
 
 def write_in_place(plan: Plan, rendering: Rendering, output: InPlace, scratch: Path, *,
-                   index_stale: Callable[[list[str]], bool]) -> list[str]:
+                   index_stale: Callable[[list[str]], bool], same_outputs: bool = False) -> list[str]:
     """Make ``output`` hold ``plan``'s files: the rendered ones moved in from ``scratch``, site
     files and copies written where they differ, stale files deleted, and the search index
     rebuilt when ``index_stale(changed outputs)`` says so. A failure undoes every change.
+    ``same_outputs``: the plan has the previous one's outputs, URLs and dates (only bodies
+    changed), so of the other files only the feed can differ.
     Returns the outputs written or deleted (the index's files apart)."""
-    small = {MARKER: MARKER_TEXT.encode("utf-8"), **plan.files, **site_files(plan, rendering.feed_html)}
-    if output.protected is not None:
-        small[PROTECTED + MARKER] = MARKER_TEXT.encode("utf-8")
-    wanted = {task.output for task in plan.tasks} | set(small) | set(plan.copies)
     search = plan.model.config.search
-    if search:  # kept until it is brought up to date below
-        wanted |= {f for f in output.present if f.startswith(INDEX_PREFIX)}
+    copies = {} if same_outputs else plan.copies
+    if same_outputs:
+        small = site_files(plan, rendering.feed_html, feed_only=True)
+        wanted = set(output.present)
+    else:
+        small = {MARKER: MARKER_TEXT.encode("utf-8"), **plan.files, **site_files(plan, rendering.feed_html)}
+        if output.protected is not None:
+            small[PROTECTED + MARKER] = MARKER_TEXT.encode("utf-8")
+        wanted = {task.output for task in plan.tasks} | set(small) | set(copies)
+        if search:  # kept until it is brought up to date below
+            wanted |= {f for f in output.present if f.startswith(INDEX_PREFIX)}
     update = output.begin(scratch)
     with undone_on_failure(update.roll_back):
-        changed = update.apply([t.output for t in rendering.rendered], small, plan.copies, wanted)
+        changed = update.apply([t.output for t in rendering.rendered], small, copies, wanted)
         if search and index_stale(changed):  # rebuilt whole: Pagefind has no incremental mode
             index_site(output.out, into=scratch / ".index")
             update.replace_folder(INDEX_PREFIX, scratch / ".index")

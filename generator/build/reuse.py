@@ -36,13 +36,15 @@ class Rendering:
 def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRecord], *, drafts: bool,
                    staging: Path, old_output: Folders | None, jobs: int | None = None,
                    progress: Progress | None = None, check_files: bool = True,
-                   markup_cache: MarkupCache | None = None) -> Rendering:
+                   markup_cache: MarkupCache | None = None, candidates: frozenset[str] | None = None) -> Rendering:
     """Render into ``staging`` every task whose inputs changed since ``previous`` was recorded.
 
     ``records`` are this build's sources (from loading). ``check_files`` also
     re-renders outputs whose file in ``old_output`` was changed or deleted by hand
     since (``atoll build``; the dev server owns its folder). ``markup_cache`` keeps
-    rendered markdown between builds (:mod:`atoll.build.markupcache`).
+    rendered markdown between builds (:mod:`atoll.build.markupcache`). ``candidates``: the
+    outputs that may differ, when the caller knows (the dev server after body-only edits:
+    the other outputs and every dependency are as ``previous`` recorded them).
     """
     model = plan.model
     fingerprints = Fingerprints(model, {s: r.digest for s, r in records.items()}, drafts)
@@ -52,8 +54,11 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
     reused: list[Task] = []
     keys: dict[str, str] = {}
     for task in plan.tasks:
+        if candidates is not None and task.output not in candidates and task.output in previous.entries:
+            reused.append(task)
+            continue
         keys[task.output] = key = fingerprints.task_key(task)
-        ok = check.reusable(task, key, old_output, check_file=check_files)
+        ok = candidates is None and check.reusable(task, key, old_output, check_file=check_files)
         if ok and task.output in feed_outputs and previous.entries[task.output].html is None:
             ok = False  # newly in the feed: its HTML is needed
         (reused if ok else todo).append(task)
@@ -65,8 +70,9 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
     for task, result in zip(todo, results, strict=True):
         entries[task.output] = Entry(fingerprints.fingerprint(task, result.deps), result.deps, keys[task.output],
                                      stat_of(staging / task.output), result.html)
+    dep_values = check.dep_values(entries, unchanged=candidates is not None)
     state = BuildState(sources=records, entries=entries, output=previous.output,
-                       global_key=fingerprints.global_key, dep_values=check.dep_values(entries))
+                       global_key=fingerprints.global_key, dep_values=dep_values)
     feed_html = {model.pages[t.index].source: entries[t.output].html or ""
                  for t in plan.tasks if t.output in feed_outputs}
     changed = bool(todo) or entries.keys() != previous.entries.keys()

@@ -25,11 +25,11 @@ from atoll.build.output import MARKER
 from atoll.build.pipeline import plan_pages, write_in_place
 from atoll.build.planning import Plan
 from atoll.build.reuse import Rendering, render_changed
-from atoll.build.search import INDEX_DIR
+from atoll.build.search import INDEX_DIR, INDEX_PREFIX, index_site
 from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content
 from atoll.build.tasks import Kind
 from atoll.config import SiteConfig, load_config
-from atoll.errors import BuildFailed
+from atoll.errors import BuildFailed, SiteError
 
 Configure = Callable[[SiteConfig], SiteConfig]
 
@@ -70,28 +70,37 @@ class LiveBuilder:
         self._page_index: dict[str, int] = {}  # page source -> its index in the plan's pages
         self._told: set[str] = set()  # notes already shown
         self._notes: list[str] = []  # notes of the current rebuild
+        self.index_due = False  # pages changed since the search index was last brought up to date
+        self._rebuilds = 0  # rebuilds that left the index due, so far
 
-    def rebuild(self, changes: Changes | None = None) -> Rebuild:
+    def rebuild(self, changes: Changes | None = None, *, index: bool = True) -> Rebuild:
         """One rebuild; raises :class:`~atoll.errors.BuildFailed` (and changes nothing) on author errors.
 
         With ``changes`` from a watcher, only the content files named there are
-        looked at again; without, every file is (stat first, then bytes).
+        looked at again; without, every file is (stat first, then bytes). With
+        ``index`` false the search index is left for :meth:`refresh_index` (the dev
+        server reloads the browser first: Pagefind reads every page).
         """
         with self.lock:
             started = time.perf_counter()
             sources, maybe_changed = self._known_sources(changes)
             loaded = load_pages(sources, self.state.sources, jobs=self.jobs, maybe_changed=maybe_changed)
-            plan = self._with_new_bodies(changes, loaded)
+            plan = fast = self._with_new_bodies(changes, loaded)
             if plan is None:
                 plan, errors = plan_pages(self.configure(load_config(self.site_root)), loaded.pages,
                                           drafts=self.drafts)
                 if loaded.errors or errors:
                     raise BuildFailed([*loaded.errors, *errors])
-            rendering, changed = self._render_and_write(plan, loaded)
+            candidates = None if fast is None else frozenset(
+                t.output for t in plan.tasks
+                if t.kind is Kind.PAGE and plan.model.pages[t.index].source in loaded.changed)
+            rendering, changed = self._render_and_write(plan, loaded, index=index, candidates=candidates)
             self.state = replace(rendering.state, output=str(self.out))
             self._check_files = False  # from now on the folder is ours alone
             self._plan = plan
-            self._page_index = {plan.model.pages[t.index].source: t.index for t in plan.tasks if t.kind is Kind.PAGE}
+            if fast is None:
+                self._page_index = {plan.model.pages[t.index].source: t.index
+                                    for t in plan.tasks if t.kind is Kind.PAGE}
             return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
                            seconds=time.perf_counter() - started)
 
@@ -141,17 +150,52 @@ class LiveBuilder:
                 self._sources.pop(name, None)
         return sorted(self._sources.values(), key=lambda s: s.rel), changed
 
-    def _render_and_write(self, plan: Plan, loaded: Loaded) -> tuple[Rendering, list[str]]:
+    def _render_and_write(self, plan: Plan, loaded: Loaded, *, index: bool,
+                          candidates: frozenset[str] | None) -> tuple[Rendering, list[str]]:
         """Render what changed into a scratch folder, then update the output folder in place
-        (:mod:`atoll.build.inplace`), the search index with it when a page changed."""
+        (:mod:`atoll.build.inplace`), the search index with it when a page changed (or, without
+        ``index``, later). ``candidates``: the only outputs that can differ (body-only edits)."""
         old_output = Folders(self.out) if self.state.output == str(self.out) else None
         with scratch_folder(self.out) as scratch:
             rendering = render_changed(plan, self.state, loaded.records, drafts=self.drafts, staging=scratch,
                                        old_output=old_output, jobs=self.jobs, check_files=self._check_files,
-                                       markup_cache=self.markup)
-            changed = write_in_place(plan, rendering, self.output, scratch, index_stale=lambda changed: bool(
-                changed) or not (self.out / INDEX_DIR).is_dir())
+                                       markup_cache=self.markup, candidates=candidates)
+            def index_stale(changed: list[str]) -> bool:
+                stale = self.index_due or bool(changed) or not (self.out / INDEX_DIR).is_dir()
+                self.index_due = stale and not index
+                self._rebuilds += self.index_due
+                return stale and index
+
+            changed = write_in_place(plan, rendering, self.output, scratch, index_stale=index_stale,
+                                     same_outputs=candidates is not None)
         return rendering, changed
+
+    def refresh_index(self) -> bool:
+        """Bring the search index up to date with the pages in the output, if a rebuild left it
+        behind; True if it did. Pagefind runs without the lock, so rebuilds go on meanwhile
+        (each file it reads is whole: they are moved in); one that lands during the run
+        leaves the index due again. Raises BuildFailed if Pagefind fails."""
+        with self.lock:
+            if not self.index_due:
+                return False
+            seen = self._rebuilds
+        with scratch_folder(self.out) as scratch:
+            try:
+                index_site(self.out, into=scratch / ".index")
+            except SiteError as exc:
+                raise BuildFailed([exc]) from exc
+            with self.lock:
+                self.index_due = self._rebuilds != seen  # a rebuild landed meanwhile: run again
+                if self._plan is None or not self._plan.model.config.search:
+                    return False  # search was turned off meanwhile: the rebuild removed the index
+                update = self.output.begin(scratch)
+                try:
+                    update.replace_folder(INDEX_PREFIX, scratch / ".index")
+                except BaseException:
+                    update.roll_back()
+                    raise
+                update.commit()
+        return True
 
     def resume(self, state: BuildState) -> bool:
         """Start from a previous session's state and output folder, if they belong together.

@@ -111,6 +111,8 @@ class DevServer:
         self.builder = LiveBuilder(self.site_root, cache.serve_output(self.site_root), configure=self.configure,
                                    drafts=options.drafts, jobs=options.jobs)
         self.state = DevState(out=self.builder.out, origin=self.origin)
+        self._index_wanted = threading.Event()
+        self._indexer: threading.Thread | None = None
 
     def say(self, text: str) -> None:
         print(text, file=self.log, flush=True)
@@ -157,6 +159,8 @@ class DevServer:
                        hosts=(self.options.host, urlsplit(config.base_url).hostname or ""))
         self.http_server = tornado.httpserver.HTTPServer(app, xheaders=False)
         self.http_server.add_sockets(sockets)
+        self._indexer = threading.Thread(target=self._index_in_thread, name="atoll-search-index", daemon=True)
+        self._indexer.start()
         self.watcher = Watcher(self.site_root, self._rebuild_in_thread, config.theme)
         self.watcher.start()
         watched = ", ".join("/".join(folder) + "/" for folder in self.watcher.folders)
@@ -251,10 +255,10 @@ class DevServer:
         else:
             self.state.errors = payload
 
-    def _try_rebuild(self, changes: Changes | None) -> Rebuild | None:
+    def _try_rebuild(self, changes: Changes | None, *, index: bool = True) -> Rebuild | None:
         """A rebuild, or None after reporting why it failed; never raises."""
         try:
-            return self.builder.rebuild(changes)
+            return self.builder.rebuild(changes, index=index)
         except BuildFailed as exc:
             self._report_failure(exc)
         except SiteError as exc:
@@ -269,13 +273,28 @@ class DevServer:
 
     def _rebuild_in_thread(self, changes: Changes) -> None:
         """Called by the watcher (its own thread) after each quiet burst of changes."""
-        result = self._try_rebuild(changes)
+        result = self._try_rebuild(changes, index=False)
         if result is None:
             return
         if result.changed or self.state.errors:
             self.say(f"Rebuilt {result.rendered} of {result.total} pages in {result.seconds * 1000:.0f} ms")
             if self.loop is not None:
                 self.loop.add_callback(self.state.reloaded, result.changed)
+        if self.builder.index_due:
+            self._index_wanted.set()
+
+    def _index_in_thread(self) -> None:
+        """The search index, brought up to date after the browsers reloaded (Pagefind reads
+        every page: on a big site it takes seconds); one run covers any rebuilds before it."""
+        while True:
+            self._index_wanted.wait()
+            self._index_wanted.clear()
+            try:
+                self.builder.refresh_index()
+            except BuildFailed as exc:
+                self.say(str(exc) + "\nThe search index is behind until the next rebuild.")
+            except Exception as exc:  # noqa: BLE001 - a bug must not take the author's server down
+                self.say(f"atoll serve: internal error while indexing ({type(exc).__name__}: {exc})")
 
     # ------------------------------------------------------------ running
 
