@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Clean and warm build speed on the benchmark corpus.
 
-    .venv/bin/python bench/build.py N [--runs 3] [--jobs J] [--warm] [--no-clean]
+    .venv/bin/python bench/build.py N [--runs 3] [--jobs J] [--warm] [--no-clean] [--no-search]
 
 Generates N pages into a site's content/blog/ with bench/corpus.py (the
 shared corpus generator when it is present, else the repository's own
@@ -13,6 +13,7 @@ the medians.
   clean: --no-cache into an empty output folder (the figure peers are compared on)
   --warm: also a cached build of the unchanged site, and one after editing one page's body
   --no-clean: skip the clean builds (with --warm: only the warm figures)
+  --no-search: the site with `search: false` (no Pagefind index), site.yaml restored afterwards
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from corpus import REPO, make_site
 from corpus import source as corpus_source
@@ -59,9 +61,22 @@ def main() -> int:
     parser.add_argument("--jobs", type=int)
     parser.add_argument("--warm", action="store_true")
     parser.add_argument("--no-clean", action="store_true")
+    parser.add_argument("--no-search", action="store_true")
     args = parser.parse_args()
     site = make_site(args.n)
-    print(f"corpus: {args.n} posts from the {corpus_source()} generator (bench/corpus.py)", flush=True)
+    config = site / "site.yaml"
+    original_config = config.read_text()
+    if args.no_search:
+        config.write_text(original_config + "search: false\n")
+    try:
+        return run(args, site)
+    finally:
+        config.write_text(original_config)
+
+
+def run(args: argparse.Namespace, site: Path) -> int:
+    print(f"corpus: {args.n} posts from the {corpus_source()} generator (bench/corpus.py), "
+          f"search {'off' if args.no_search else 'on'}", flush=True)
     out = site / "dist"
     jobs = ["--jobs", str(args.jobs)] if args.jobs else []
     if not args.no_clean:
