@@ -165,17 +165,24 @@ def write_in_place(plan: Plan, rendering: Rendering, output: InPlace, scratch: P
 
 def update_in_place(plan: Plan, previous: BuildState, site: LoadedSite, folders: Folders, *,
                     drafts: bool, jobs: int | None, progress: Progress | None,
-                    markup: MarkupCache | None) -> Rendering:
+                    markup: MarkupCache | None) -> tuple[Rendering, dict[str, tuple[int, int]] | None]:
     """Render what changed aside and move it into the folders the cache describes: an unchanged
-    site touches no file, one edited page writes about one file (and the search index)."""
+    site touches no file, one edited page writes about one file (and the search index).
+    Also returns the search index's file stats when they are known to be the previous ones."""
     sweep_scratch(folders.out)
     output = InPlace.scan(folders.out, folders.protected)
+    rebuilt = False
+
+    def index_stale(changed: list[str]) -> bool:
+        nonlocal rebuilt
+        rebuilt = any(o.endswith(".html") for o in changed) or index_stats(folders.out) != previous.index_files
+        return rebuilt
+
     with scratch_folder(folders.out) as scratch:
         rendering = render_changed(plan, previous, site.records, drafts=drafts, staging=scratch,
                                    old_output=folders, jobs=jobs, progress=progress, markup_cache=markup)
-        write_in_place(plan, rendering, output, scratch, index_stale=lambda changed: any(
-            o.endswith(".html") for o in changed) or index_stats(folders.out) != previous.index_files)
-    return rendering
+        write_in_place(plan, rendering, output, scratch, index_stale=index_stale)
+    return rendering, None if rebuilt else previous.index_files
 
 
 def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, jobs: int | None = None,
@@ -207,13 +214,17 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, 
     markup = cache.markup_cache(config.root) if use_cache else None
     if use_cache and previous.output == str(out) and all(
             (folder / MARKER).is_file() for folder in (folders.out, folders.protected) if folder is not None):
-        rendering = update_in_place(plan, previous, site, folders, drafts=drafts, jobs=jobs, progress=progress,
-                                    markup=markup)
+        rendering, index = update_in_place(plan, previous, site, folders, drafts=drafts, jobs=jobs,
+                                           progress=progress, markup=markup)
     else:
+        index = None
         old_output = folders if previous.output == str(out) and out.is_dir() else None
         rendering = swap_in(plan, previous, site, folders, old_output, drafts=drafts, jobs=jobs,
                             progress=progress, markup=markup)
-    index = index_stats(out) if config.search else {}
+    if not config.search:
+        index = {}
+    elif index is None:
+        index = index_stats(out)
     if use_cache and (site.changed or rendering.changed or previous.output != str(out)
                       or index != previous.index_files):
         cache.save(config.root, replace(rendering.state, output=str(out), index_files=index))
