@@ -21,6 +21,7 @@ import errno
 import os
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -48,7 +49,11 @@ def scratch_folder(out: Path) -> Iterator[Path]:
     try:
         yield scratch
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        # In the background: after a layout edit it holds 10,000 replaced files and the
+        # folders they were rendered in, seconds of deleting that nobody needs to wait for.
+        # Not a daemon thread: the process ends only once it is done.
+        threading.Thread(target=shutil.rmtree, args=(scratch,), kwargs={"ignore_errors": True},
+                         name="atoll-sweep", daemon=False).start()
 
 
 def files_in(out: Path, prefix: str = "") -> set[str]:
@@ -70,7 +75,7 @@ def files_in(out: Path, prefix: str = "") -> set[str]:
     return found
 
 
-def move(source: Path, target: Path) -> None:
+def move(source: Path | str, target: Path | str) -> None:
     """A rename (atomic); between file systems (a protected output elsewhere), a copy."""
     try:
         os.replace(source, target)
@@ -163,8 +168,10 @@ class Update:
         self.target = target
         self.scratch = scratch
         self.journal = scratch / ".journal"
-        self._moved: list[tuple[Path, Path | None]] = []  # (live path, its old file in the journal, or None)
-        self._made: list[Path] = []  # folders created, to remove on roll back
+        self._moved: list[tuple[str, str | None]] = []  # (live path, its old file in the journal, or None)
+        self._made: list[str] = []  # folders created, to remove on roll back
+        self._dirs: set[str] = set()  # folders known to exist
+        self._journal_made = False
         self.changed: list[str] = []
 
     def apply(self, rendered: list[str], small: dict[str, bytes], copies: dict[str, Path],
@@ -210,41 +217,48 @@ class Update:
             copy_with_mtime(source, path)
         return path
 
-    def put(self, output: str, new: Path) -> None:
+    def put(self, output: str, new: Path | str) -> None:
         """Move ``new`` in as ``output`` (one atomic rename), the old file journaled."""
-        live = self.target.path(output)
+        live = self.target.folders.file(output)
         self._make_parent(live)
-        old = self._journal_path() if os.path.lexists(live) else None
-        if old is not None:
-            try:
-                os.link(live, old)  # the live name keeps serving until the rename below
-            except OSError:
-                shutil.copy2(live, old)
-        self._moved.append((live, old))
+        old = self._journal_path()
+        journaled: str | None = old
+        try:
+            os.link(live, old)  # the live name keeps serving until the rename below
+        except FileNotFoundError:
+            journaled = None  # nothing there yet
+        except OSError:
+            shutil.copy2(live, old)
+        self._moved.append((live, journaled))
         move(new, live)
         self.changed.append(output)
 
     def _set_aside(self, output: str) -> None:
-        live = self.target.path(output)
+        live = self.target.folders.file(output)
         if not os.path.lexists(live):
             return
         old = self._journal_path()
         move(live, old)
         self._moved.append((live, old))
 
-    def _journal_path(self) -> Path:
-        self.journal.mkdir(exist_ok=True)
-        return self.journal / str(len(self._moved))
+    def _journal_path(self) -> str:
+        if not self._journal_made:
+            self.journal.mkdir(exist_ok=True)
+            self._journal_made = True
+        return os.path.join(self.journal, str(len(self._moved)))
 
-    def _make_parent(self, live: Path) -> None:
+    def _make_parent(self, live: str) -> None:
+        parent = os.path.dirname(live)
+        if parent in self._dirs:
+            return
         missing = []
-        parent = live.parent
-        while not parent.is_dir():
+        while not os.path.isdir(parent):
             missing.append(parent)
-            parent = parent.parent
+            parent = os.path.dirname(parent)
         for folder in reversed(missing):
-            folder.mkdir()
+            os.mkdir(folder)
             self._made.append(folder)
+        self._dirs.add(os.path.dirname(live))
 
     def roll_back(self) -> None:
         """Put every file back as it was before this update."""
@@ -252,10 +266,10 @@ class Update:
             if old is not None:
                 move(old, live)
             else:
-                live.unlink(missing_ok=True)
+                Path(live).unlink(missing_ok=True)
         for folder in reversed(self._made):
             try:
-                folder.rmdir()
+                os.rmdir(folder)
             except OSError:
                 pass
         self._moved.clear()
@@ -266,7 +280,7 @@ class Update:
         """Keep the update: remove folders its deletions left empty (the journal goes with the scratch folder)."""
         for live, old in self._moved:
             if old is not None and not os.path.lexists(live):
-                self._prune(live)
+                self._prune(Path(live))
         self._moved.clear()
 
     def _prune(self, path: Path) -> None:

@@ -10,6 +10,7 @@ nothing is downloaded at build time. ``search: false`` in site.yaml skips it.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -29,8 +30,11 @@ def _executable() -> str:
     return str(pagefind_bin.get_executable())
 
 
-def index_site(folder: Path, *, into: Path | None = None) -> None:
-    """Write ``folder/pagefind/`` (or ``into``) for the HTML files in ``folder``; raise SiteError on failure."""
+def index_site(folder: Path, *, into: Path | None = None, background: bool = False) -> None:
+    """Write ``folder/pagefind/`` (or ``into``) for the HTML files in ``folder``; raise SiteError on failure.
+
+    ``background``: at a lower CPU priority (``nice``), so that it yields the cores to the
+    dev server's rebuilds while it runs behind them."""
     where = ["--output-path", str(into)] if into is not None else ["--output-subdir", INDEX_DIR]
     # heading anchors ("#") and code labels are page furniture, not text to find
     # Pages in dot-folders are no page of the site: the staging folder holds the protected
@@ -38,6 +42,9 @@ def index_site(folder: Path, *, into: Path | None = None) -> None:
     # keeps them there; their text must never reach the public index.
     command = [_executable(), "--site", str(folder), *where, "--glob", PUBLIC_PAGES,
                "--exclude-selectors", ".headerlink, .code-head", "--silent"]
+    nice = shutil.which("nice") if background else None
+    if nice is not None:
+        command = [nice, "-n", "10", *command]
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
     if done.returncode != 0 and "any html files" in done.stdout + done.stderr:
         return  # no page has indexable text yet: no index, and the search box says so

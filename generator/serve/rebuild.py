@@ -181,7 +181,7 @@ class LiveBuilder:
             seen = self._rebuilds
         with scratch_folder(self.out) as scratch:
             try:
-                index_site(self.out, into=scratch / ".index")
+                index_site(self.out, into=scratch / ".index", background=True)
             except SiteError as exc:
                 raise BuildFailed([exc]) from exc
             with self.lock:
