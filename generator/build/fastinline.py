@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree  # noqa: N813 - Markdown's own name for it
+from dataclasses import dataclass
 
 import markdown
 from markdown import util
@@ -79,15 +80,26 @@ def _delimiter_tokens(pattern: object) -> frozenset[str] | None:
     return frozenset(tokens)
 
 
+@dataclass(frozen=True)
+class _Triggers:
+    """One processor's trigger tables (by pattern index; None: always try it) and the triggers
+    looked for in a text."""
+
+    with_references: list[frozenset[str] | None]
+    without_references: list[frozenset[str] | None]
+    strings: tuple[str, ...]  # every trigger of the tables (NO_REFERENCES apart: it is never present)
+    any_of: re.Pattern[str]  # finds any of ``strings``
+
+    def table(self, references: bool) -> list[frozenset[str] | None]:
+        return self.with_references if references else self.without_references
+
+
 class TriggeredInlineProcessor(InlineProcessor):
-    _triggers: list[frozenset[str] | None] | None = None
-    _without_references: list[frozenset[str] | None] | None = None
-    _all: tuple[str, ...] = ()
-    _any: re.Pattern[str] = re.compile("(?!)")  # finds any of _all
+    _prepared: _Triggers | None = None
 
     def _trigger_table(self, *, references: bool) -> list[frozenset[str] | None]:
-        table: list[frozenset[str] | None] = [None] * len(self.inlinePatterns)
         patterns = self.inlinePatterns
+        table: list[frozenset[str] | None] = [None] * len(patterns)
         for index in range(len(patterns)):
             pattern = patterns[index]  # (indexing sorts the registry by priority first)
             name = patterns._priority[index].name  # type: ignore[attr-defined]
@@ -99,27 +111,22 @@ class TriggeredInlineProcessor(InlineProcessor):
                         table[index] = frozenset({NO_REFERENCES})
             if table[index] is None:
                 table[index] = _delimiter_tokens(pattern)
-        # the triggers looked for in a text: those of both tables (with and without references)
-        found = {t for triggers in table if triggers is not None for t in triggers}
-        self._all = tuple(sorted(found.union(self._all)))
-        self._any = re.compile("|".join(re.escape(t) for t in self._all) or "(?!)")
         return table
 
-    def _table(self) -> list[frozenset[str] | None]:
-        if self.md.references:
-            if self._triggers is None:
-                self._triggers = self._trigger_table(references=True)
-            return self._triggers
-        if self._without_references is None:
-            self._without_references = self._trigger_table(references=False)
-        return self._without_references
+    def _triggers(self) -> _Triggers:
+        # worked out on first use: an extension sets the patterns after the processor is made
+        if self._prepared is None:
+            with_references = self._trigger_table(references=True)
+            strings = tuple(sorted({t for triggers in with_references if triggers is not None for t in triggers}))
+            self._prepared = _Triggers(with_references, self._trigger_table(references=False), strings,
+                                       re.compile("|".join(re.escape(t) for t in strings) or "(?!)"))
+        return self._prepared
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
         # When every pattern has triggers and no text of the tree holds one, the stock pass
         # would only take each text apart and put it back: skip it (smartsymbols' pass, on
         # most pages).
-        table = self._table()
-        if None not in table and not self._mentions_a_trigger(tree):
+        if None not in self._triggers().table(bool(self.md.references)) and not self._mentions_a_trigger(tree):
             return tree
         return super().run(tree, ancestors)
 
@@ -131,19 +138,20 @@ class TriggeredInlineProcessor(InlineProcessor):
             if element.tail:
                 texts.append(element.tail)
         text = "\x00".join(texts)
-        return self._any.search(text) is not None
+        return self._triggers().any_of.search(text) is not None
 
     def _InlineProcessor__handleInline(self, data: str, pattern_index: int = 0) -> str:  # noqa: N802 - overrides it
         # Same loop as InlineProcessor.__handleInline, plus the trigger check.
         if isinstance(data, util.AtomicString):
             return data
-        triggers = self._table()
+        prepared = self._triggers()
+        triggers = prepared.table(bool(self.md.references))
         # Matches only ever replace text by placeholders (\x02…\x03, whose only trigger
         # characters are digits, which no pattern can match there, and no trigger is formed
         # where a placeholder meets the text around it), so the triggers present now are,
         # for every pattern, a superset of those it could match later: checking against
         # this one set can skip a pattern only when trying it would fail.
-        present = {t for t in self._all if t in data}
+        present = {t for t in prepared.strings if t in data}
         patterns = self.inlinePatterns
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
         start = 0
