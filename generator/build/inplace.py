@@ -56,10 +56,9 @@ def scratch_folder(out: Path) -> Iterator[Path]:
                          name="atoll-sweep", daemon=False).start()
 
 
-def files_in(out: Path, prefix: str = "") -> set[str]:
-    """Every file under ``out`` (posix paths relative to it, after ``prefix``), symlinks not followed."""
-    found: set[str] = set()
-    stack = [""]
+def file_entries(out: Path, start: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """``(posix path relative to out, entry)`` for every file under ``out/start``, symlinks not followed."""
+    stack = [start]
     while stack:
         rel = stack.pop()
         try:
@@ -71,7 +70,19 @@ def files_in(out: Path, prefix: str = "") -> set[str]:
             if entry.is_dir(follow_symlinks=False):
                 stack.append(path)
             else:
-                found.add(prefix + path)
+                yield path, entry
+
+
+def files_in(out: Path, prefix: str = "") -> set[str]:
+    """Every file under ``out`` (posix paths relative to it, after ``prefix``), symlinks not followed."""
+    return {prefix + path for path, _ in file_entries(out)}
+
+
+def _present(out: Path, protected: Path | None) -> set[str]:
+    """The files of the output folders, protected ones named under PROTECTED."""
+    found = files_in(out)
+    if protected is not None:
+        found |= files_in(protected, PROTECTED)
     return found
 
 
@@ -141,17 +152,20 @@ class InPlace:
 
     def __init__(self, out: Path, present: set[str], protected: Path | None = None) -> None:
         self.folders = Folders(out, protected)
-        self.out = out
         self.present = present
-        self.protected = protected
+
+    @property
+    def out(self) -> Path:
+        return self.folders.out
+
+    @property
+    def protected(self) -> Path | None:
+        return self.folders.protected
 
     @classmethod
     def scan(cls, out: Path, protected: Path | None = None) -> InPlace:
         """The folders as they are on disk (a folder someone else may have changed)."""
-        present = files_in(out)
-        if protected is not None:
-            present |= files_in(protected, PROTECTED)
-        return cls(out, present, protected)
+        return cls(out, _present(out, protected), protected)
 
     def path(self, output: str) -> Path:
         return self.folders.path(output)
@@ -273,8 +287,7 @@ class Update:
             except OSError:
                 pass
         self._moved.clear()
-        self.target.present = files_in(self.target.out) | (
-            files_in(self.target.protected, PROTECTED) if self.target.protected is not None else set())
+        self.target.present = _present(self.target.out, self.target.protected)
 
     def commit(self) -> None:
         """Keep the update: remove folders its deletions left empty (the journal goes with the scratch folder)."""

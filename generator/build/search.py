@@ -9,11 +9,11 @@ nothing is downloaded at build time. ``search: false`` in site.yaml skips it.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from pathlib import Path
 
+from atoll.build.inplace import file_entries
 from atoll.errors import SiteError
 
 INDEX_DIR = "pagefind"
@@ -57,19 +57,8 @@ def index_site(folder: Path, *, into: Path | None = None, background: bool = Fal
 def index_stats(folder: Path) -> dict[str, tuple[int, int]]:
     """(size, mtime) of every file of ``folder``'s search index: a later build compares them,
     so an index file changed or deleted by hand is written again."""
-    found: dict[str, tuple[int, int]] = {}
-    stack = [INDEX_DIR]
-    while stack:
-        rel = stack.pop()
-        try:
-            entries = list(os.scandir(folder / rel))
-        except FileNotFoundError:
-            continue
-        for entry in entries:
-            path = f"{rel}/{entry.name}"
-            if entry.is_dir(follow_symlinks=False):
-                stack.append(path)
-            else:
-                st = entry.stat(follow_symlinks=False)
-                found[path] = (st.st_size, st.st_mtime_ns)
-    return found
+    stats = {}
+    for path, entry in file_entries(folder, INDEX_DIR):
+        st = entry.stat(follow_symlinks=False)
+        stats[path] = (st.st_size, st.st_mtime_ns)
+    return stats
