@@ -22,7 +22,7 @@ from atoll.build.incremental import BuildState
 from atoll.build.inplace import Folders, InPlace, scratch_folder, sweep_scratch
 from atoll.build.loading import Loaded, load_pages
 from atoll.build.output import MARKER
-from atoll.build.pipeline import plan_pages, write_in_place
+from atoll.build.pipeline import plan_pages, undone_on_failure, write_in_place
 from atoll.build.planning import Plan
 from atoll.build.reuse import Rendering, render_changed
 from atoll.build.search import INDEX_DIR, INDEX_PREFIX, index_site
@@ -189,11 +189,8 @@ class LiveBuilder:
                 if self._plan is None or not self._plan.model.config.search:
                     return False  # search was turned off meanwhile: the rebuild removed the index
                 update = self.output.begin(scratch)
-                try:
+                with undone_on_failure(update.roll_back):
                     update.replace_folder(INDEX_PREFIX, scratch / ".index")
-                except BaseException:
-                    update.roll_back()
-                    raise
                 update.commit()
         return True
 
