@@ -91,16 +91,16 @@ class Pager:
 
 def paginate(items: Sequence[Page], per_page: int, first_url: str) -> list[Pager]:
     """Always at least one pager, so an empty blog still has its listing page."""
-    return [pager_at(items, per_page, first_url, n) for n in range(1, page_count(len(items), per_page) + 1)]
+    return [pager_at(items, per_page, first_url, n) for n in range(1, _page_count(len(items), per_page) + 1)]
 
 
 def pager_at(items: Sequence[Page], per_page: int, first_url: str, number: int) -> Pager:
     """Page ``number`` (1-based) of :func:`paginate`'s pagers, made alone (a listing renders one)."""
-    return Pager(number=number, total=page_count(len(items), per_page),
+    return Pager(number=number, total=_page_count(len(items), per_page),
                  items=tuple(items[(number - 1) * per_page: number * per_page]), first_url=first_url)
 
 
-def page_count(count: int, per_page: int) -> int:
+def _page_count(count: int, per_page: int) -> int:
     """How many listing pages ``count`` items fill (at least one)."""
     return max(1, -(-count // per_page))
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from atoll import __version__
 from atoll.build.assets import asset_stamp
-from atoll.build.collections import page_count
+from atoll.build.collections import BLOG_URL, pager_at
 from atoll.build.content import Page
 from atoll.build.inplace import Folders
 from atoll.build.layouts import layout_source
@@ -129,13 +129,11 @@ class Fingerprints:
 
     def _listing_key(self, task: Task) -> str:
         m = self.model
-        start = (task.index - 1) * m.config.per_page
-        items = m.posts[start:start + m.config.per_page]
-        total = page_count(len(m.posts), m.config.per_page)
+        pager = pager_at(m.posts, m.config.per_page, BLOG_URL, task.index)  # what the listing shows
         intro = m.section_index
-        return digest("\n".join([f"{task.index}/{total}", intro.source if intro else "",
+        return digest("\n".join([f"{task.index}/{pager.total}", intro.source if intro else "",
                                  self.page_digests.get(intro.source, "") if intro else "",
-                                 *(self.meta(p) for p in items)]))
+                                 *(self.meta(p) for p in pager.items)]))
 
     def _gate_key(self, task: Task) -> str:
         """A prompt or 403 page shows the page's title and groups (in its meta) and nothing else."""
