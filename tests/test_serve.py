@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -29,13 +31,19 @@ AUTH = "  \nauth:\n  client_id: dev-site\n"
 def spawn_serve(site: Path, ready_path: str) -> tuple[subprocess.Popen[str], int]:
     """`atoll serve` as its own process (signals, event loop), once ``ready_path`` answers 200."""
     port = free_port()
+    # its own process group, so that a failed start can stop the pool workers it forked too
+    # (they hold its stderr open: reading it to the end would wait for them forever)
     proc = subprocess.Popen([sys.executable, "-m", "atoll", "serve", "--site", str(site), "--port", str(port),
-                             "--idp-port", str(free_port())], stderr=subprocess.PIPE, text=True)
+                             "--idp-port", str(free_port())], stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     deadline = time.monotonic() + 60
     while get_status(f"http://127.0.0.1:{port}{ready_path}") != 200:
         if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            raise AssertionError(f"atoll serve did not come up: {proc.communicate()[1]}")
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:  # it exited, and nothing it started is left
+                pass
+            raise AssertionError(f"atoll serve did not come up: {proc.communicate(timeout=20)[1]}")
         time.sleep(0.05)
     return proc, port
 
@@ -186,8 +194,6 @@ def test_dev_idp_flag_overrides_a_configured_provider(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("signame", ["SIGINT", "SIGTERM"])
 def test_ctrl_c_and_kill_stop_cleanly_and_save_the_session(tmp_path: Path, signame: str) -> None:
-    import signal
-
     site = write_files(tmp_path / "site", {**SITE, "site.yaml": SITE["site.yaml"] + AUTH})
     proc, port = spawn_serve(site, "/")
     try:
