@@ -176,6 +176,8 @@ def test_cached_build_matches_clean_build_after_random_edits(tmp_path: Path, see
         assert result.code == 0, result.err
         # every build after the first updates dist/ in place, its markdown from the markup cache
         assert len(in_place) == step
+        # once the build has returned, its scratch folder is gone, not still being deleted
+        assert sorted(p.name for p in site.iterdir() if p.name.startswith(".dist")) == []
         assert tree(site / "dist") == clean_build(site, tmp_path / f"clean{step}"), \
             f"seed {seed}, step {step}: after {action!r}"
         action = editor.act()

@@ -42,18 +42,25 @@ def sweep_scratch(out: Path) -> None:
 
 
 @contextmanager
-def scratch_folder(out: Path) -> Iterator[Path]:
-    """A fresh folder beside ``out`` for one build's renders, removed afterwards."""
+def scratch_folder(out: Path, *, background: bool = False) -> Iterator[Path]:
+    """A fresh folder beside ``out`` for one build's renders, removed afterwards.
+
+    ``background``: removed by a thread, for the dev server: after a layout edit it holds
+    10,000 replaced files, seconds of deleting that no reader needs to wait for. A build
+    waits, so that once it returns nothing of it is left beside the output (or still
+    being deleted there, under a caller walking the site folder).
+    """
     out.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=scratch_prefix(out), dir=out.parent))
     try:
         yield scratch
     finally:
-        # In the background: after a layout edit it holds 10,000 replaced files and the
-        # folders they were rendered in, seconds of deleting that nobody needs to wait for.
-        # Not a daemon thread: the process ends only once it is done.
-        threading.Thread(target=shutil.rmtree, args=(scratch,), kwargs={"ignore_errors": True},
-                         name="atoll-sweep", daemon=False).start()
+        if background:
+            # Not a daemon thread: the process ends only once it is done.
+            threading.Thread(target=shutil.rmtree, args=(scratch,), kwargs={"ignore_errors": True},
+                             name="atoll-sweep", daemon=False).start()
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 def file_entries(out: Path, start: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:

@@ -156,7 +156,7 @@ class LiveBuilder:
         (:mod:`atoll.build.inplace`), the search index with it when a page changed (or, without
         ``index``, later). ``candidates``: the only outputs that can differ (body-only edits)."""
         old_output = Folders(self.out) if self.state.output == str(self.out) else None
-        with scratch_folder(self.out) as scratch:
+        with scratch_folder(self.out, background=True) as scratch:
             rendering = render_changed(plan, self.state, loaded.records, drafts=self.drafts, staging=scratch,
                                        old_output=old_output, jobs=self.jobs, check_files=self._check_files,
                                        markup_cache=self.markup, candidates=candidates)
@@ -179,7 +179,7 @@ class LiveBuilder:
             if not self.index_due:
                 return False
             seen = self._rebuilds
-        with scratch_folder(self.out) as scratch:
+        with scratch_folder(self.out, background=True) as scratch:
             try:
                 index_site(self.out, into=scratch / ".index", background=True)
             except SiteError as exc:
