@@ -18,6 +18,7 @@ the output otherwise (the dev server keeps them there, never served).
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import tempfile
@@ -61,6 +62,14 @@ def scratch_folder(out: Path, *, background: bool = False) -> Iterator[Path]:
                              name="atoll-sweep", daemon=False).start()
         else:
             shutil.rmtree(scratch, ignore_errors=True)
+
+
+def scratch_file(scratch: Path, output: str) -> str:
+    """Where the render of ``output`` waits in a scratch folder until it is moved in: one flat
+    folder, named by a hash of the output, so that rendering makes no folder per page (the
+    output folder has them already; on this file system a mkdir costs as much as writing
+    the page, 0.1-0.5 ms)."""
+    return os.path.join(scratch, hashlib.blake2b(output.encode("utf-8"), digest_size=16).hexdigest())
 
 
 def file_entries(out: Path, start: str = "") -> Iterator[tuple[str, os.DirEntry[str]]]:
@@ -197,13 +206,13 @@ class Update:
 
     def apply(self, rendered: list[str], small: dict[str, bytes], copies: dict[str, Path],
               wanted: set[str]) -> list[str]:
-        """Make the output hold exactly ``wanted``: stale files out, ``rendered`` (files in the
-        scratch folder) moved in, ``small`` and ``copies`` written where they differ."""
+        """Make the output hold exactly ``wanted``: stale files out, ``rendered`` (in the scratch
+        folder, as :func:`scratch_file` names them) moved in, ``small`` and ``copies`` written where they differ."""
         for output in sorted(self.target.present - wanted):
             self._set_aside(output)
             self.changed.append(output)
         for output in sorted(rendered, key=lambda o: not o.startswith(PROTECTED)):
-            self.put(output, self.scratch / output)
+            self.put(output, scratch_file(self.scratch, output))
         for output, data in small.items():
             if not same_bytes(self.target.path(output), data):
                 self.put(output, self._staged(output, data=data))

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from atoll.build.inplace import scratch_file
 from atoll.build.markupcache import MarkupCache
 from atoll.build.model import SiteModel
 from atoll.build.sources import ReadResult, SourceFile, read_source
@@ -31,6 +32,7 @@ CHUNK = 64
 _model: SiteModel | None = None
 _tasks: Sequence[Task] = ()
 _staging: Path | None = None
+_flat = False
 _renderer: SiteRenderer | None = None
 _markup_cache: MarkupCache | None = None
 
@@ -65,18 +67,26 @@ def _render_range(bounds: tuple[int, int]) -> list[Result]:
     if _renderer is None or _renderer.model is not _model or _renderer.markup_cache is not _markup_cache:
         _renderer = SiteRenderer(_model, _markup_cache)
     results = []
-    made: set[Path] = set()
+    made: set[str] = set()
     for task in _tasks[bounds[0]:bounds[1]]:
         result = _renderer.render(task)
         if result.data is not None:
-            target = _staging / task.output
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            target.write_bytes(result.data)
+            target = staged_file(_staging, task.output, flat=_flat)
+            parent = os.path.dirname(target)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            with open(target, "wb") as f:
+                f.write(result.data)
             result.data = None
         results.append(result)
     return results
+
+
+def staged_file(staging: Path, output: str, *, flat: bool) -> str:
+    """Where a render of ``output`` is written: its place in the staging tree, or with
+    ``flat`` (a scratch folder for an in-place update) :func:`~atoll.build.inplace.scratch_file`."""
+    return scratch_file(staging, output) if flat else os.path.join(staging, output)
 
 
 def _use_pool(jobs: int, count: int) -> bool:
@@ -100,13 +110,14 @@ def read_all(items: Sequence[tuple[SourceFile, str | None]], *, jobs: int | None
 
 def render_all(model: SiteModel, tasks: Sequence[Task], staging: Path, *, jobs: int | None = None,
                progress: Callable[[int, int], None] | None = None,
-               markup_cache: MarkupCache | None = None) -> list[Result]:
-    """Render every task into ``staging``; results come back in task order."""
+               markup_cache: MarkupCache | None = None, flat: bool = False) -> list[Result]:
+    """Render every task into ``staging`` (where :func:`staged_file` says); results come back
+    in task order."""
     if not tasks:
         return []
     import atoll.build.render  # noqa: F401 - once, before the workers fork
-    global _model, _tasks, _staging, _markup_cache
-    _model, _tasks, _staging, _markup_cache = model, tasks, staging, markup_cache
+    global _model, _tasks, _staging, _markup_cache, _flat
+    _model, _tasks, _staging, _markup_cache, _flat = model, tasks, staging, markup_cache, flat
     jobs = jobs or default_jobs()
     chunks = [(i, min(i + CHUNK, len(tasks))) for i in range(0, len(tasks), CHUNK)]
     results: list[Result] = []
@@ -129,4 +140,4 @@ def render_all(model: SiteModel, tasks: Sequence[Task], staging: Path, *, jobs: 
             results.extend(by_start[bounds[0]])
         return results
     finally:
-        _model, _tasks, _staging, _markup_cache = None, (), None, None
+        _model, _tasks, _staging, _markup_cache, _flat = None, (), None, None, False

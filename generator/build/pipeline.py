@@ -179,7 +179,7 @@ def update_in_place(plan: Plan, previous: BuildState, site: LoadedSite, folders:
         return rebuilt
 
     with scratch_folder(folders.out) as scratch:
-        rendering = render_changed(plan, previous, site.records, drafts=drafts, staging=scratch,
+        rendering = render_changed(plan, previous, site.records, drafts=drafts, staging=scratch, flat=True,
                                    old_output=folders, jobs=jobs, progress=progress, markup_cache=markup)
         write_in_place(plan, rendering, output, scratch, index_stale=index_stale)
     return rendering, None if rebuilt else previous.index_files

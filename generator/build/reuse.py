@@ -36,7 +36,8 @@ class Rendering:
 def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRecord], *, drafts: bool,
                    staging: Path, old_output: Folders | None, jobs: int | None = None,
                    progress: Progress | None = None, check_files: bool = True,
-                   markup_cache: MarkupCache | None = None, candidates: frozenset[str] | None = None) -> Rendering:
+                   markup_cache: MarkupCache | None = None, candidates: frozenset[str] | None = None,
+                   flat: bool = False) -> Rendering:
     """Render into ``staging`` every task whose inputs changed since ``previous`` was recorded.
 
     ``records`` are this build's sources (from loading). ``check_files`` also
@@ -44,7 +45,8 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
     since (``atoll build``; the dev server owns its folder). ``markup_cache`` keeps
     rendered markdown between builds (:mod:`atoll.build.markupcache`). ``candidates``: the
     outputs that may differ, when the caller knows (the dev server after body-only edits:
-    the other outputs and every dependency are as ``previous`` recorded them).
+    the other outputs and every dependency are as ``previous`` recorded them). ``flat``: the
+    renders go into ``staging`` flat, for an in-place update (:func:`~atoll.build.inplace.scratch_file`).
     """
     model = plan.model
     fingerprints = Fingerprints(model, {s: r.digest for s, r in records.items()}, drafts)
@@ -62,14 +64,15 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
         if ok and task.output in feed_outputs and previous.entries[task.output].html is None:
             ok = False  # newly in the feed: its HTML is needed
         (reused if ok else todo).append(task)
-    results = parallel.render_all(model, todo, staging, jobs=jobs, progress=progress, markup_cache=markup_cache)
+    results = parallel.render_all(model, todo, staging, jobs=jobs, progress=progress, markup_cache=markup_cache,
+                                  flat=flat)
     errors = [e for r in results for e in r.errors]
     if errors:
         raise BuildFailed(errors)
     entries = {t.output: previous.entries[t.output] for t in reused}
     for task, result in zip(todo, results, strict=True):
         entries[task.output] = Entry(fingerprints.fingerprint(task, result.deps), result.deps, keys[task.output],
-                                     stat_of(staging / task.output), result.html)
+                                     stat_of(parallel.staged_file(staging, task.output, flat=flat)), result.html)
     dep_values = check.dep_values(entries, unchanged=candidates is not None)
     state = BuildState(sources=records, entries=entries, output=previous.output,
                        global_key=fingerprints.global_key, dep_values=dep_values)

@@ -158,7 +158,7 @@ class LiveBuilder:
         old_output = Folders(self.out) if self.state.output == str(self.out) else None
         with scratch_folder(self.out, background=True) as scratch:
             rendering = render_changed(plan, self.state, loaded.records, drafts=self.drafts, staging=scratch,
-                                       old_output=old_output, jobs=self.jobs, check_files=self._check_files,
+                                       flat=True, old_output=old_output, jobs=self.jobs, check_files=self._check_files,
                                        markup_cache=self.markup, candidates=candidates)
             def index_stale(changed: list[str]) -> bool:
                 stale = self.index_due or bool(changed) or not (self.out / INDEX_DIR).is_dir()
