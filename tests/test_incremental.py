@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from atoll.build import cache, pipeline, seal
+from atoll.build import cache, pipeline, reuse, seal
 from atoll.errors import BuildFailed, SiteError
 from atoll.serve import rebuild as rebuild_module
 from atoll.serve.rebuild import Changes, LiveBuilder
@@ -357,3 +357,61 @@ def test_body_edits_take_the_fast_path_and_match_a_clean_build(tmp_path: Path, m
     with pytest.raises(BuildFailed):
         builder.rebuild(Changes(frozenset({"content/blog/g.md"})))
     assert tree(tmp_path / "live") == before
+
+
+POST_LAYOUT = '{% extends "base.html" %}{% block main %}<h1>{{ page.title }}</h1>{{ page.html }}{% endblock %}'
+
+
+def first_pass_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, LiveBuilder]:
+    monkeypatch.setattr(reuse, "FIRST_PASS_MIN", 5)  # 8 posts to render: a long rebuild
+    site = write_files(tmp_path / "site", {**SITE, "layouts/post.html": POST_LAYOUT})
+    builder = LiveBuilder(site, tmp_path / "live")
+    builder.rebuild()
+    return site, tmp_path / "live", builder
+
+
+def test_a_long_rebuild_moves_the_pages_open_in_a_browser_in_first(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    site, live, builder = first_pass_site(tmp_path, monkeypatch)
+    (site / "layouts/post.html").write_text(POST_LAYOUT.replace("<h1>", "<h1 class=new>"))
+    seen: dict[str, object] = {}
+
+    def shown(urls: tuple[str, ...]) -> None:
+        seen.update(urls=urls, viewed=(live / "blog/c/index.html").read_text(),
+                    other=(live / "blog/d/index.html").read_text())
+
+    # about/ is open too, but its layout did not change: nothing to show early
+    result = builder.rebuild(Changes(frozenset({"layouts/post.html"})), viewed=frozenset({"/blog/c/", "/about/"}),
+                             shown=shown)
+    assert seen["urls"] == ("/blog/c/",) == result.shown
+    assert "<h1 class=new>" in str(seen["viewed"]) and "<h1 class=new>" not in str(seen["other"])
+    assert result.rendered == 8 and {"blog/c/index.html", "blog/d/index.html"} <= set(result.changed)
+    assert tree(live) == clean_build(site, tmp_path / "clean")
+
+
+def test_a_short_rebuild_has_no_first_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site, live, builder = first_pass_site(tmp_path, monkeypatch)
+    calls: list[tuple[str, ...]] = []
+    post = site / "content/blog/c.md"
+    post.write_text(post.read_text().replace("title: Post c", "title: Post C"))  # c, its tag page, listings
+    result = builder.rebuild(Changes(frozenset({"content/blog/c.md"})), viewed=frozenset({"/blog/c/"}),
+                             shown=calls.append)
+    assert 0 < result.rendered < 5 and calls == [] and result.shown == ()
+    assert tree(live) == clean_build(site, tmp_path / "clean")
+
+
+def test_when_the_rest_fails_the_pages_shown_first_go_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site, live, builder = first_pass_site(tmp_path, monkeypatch)
+    before = tree(live)
+    broken = POST_LAYOUT.replace("<h1>", '<h1 class=new>{% if page.title == "Post f" %}{{ page.no.such }}{% endif %}')
+    (site / "layouts/post.html").write_text(broken)
+    seen: list[str] = []
+    with pytest.raises(BuildFailed) as failed:
+        builder.rebuild(Changes(frozenset({"layouts/post.html"})), viewed=frozenset({"/blog/c/"}),
+                        shown=lambda urls: seen.append((live / "blog/c/index.html").read_text()))
+    assert len(seen) == 1 and "<h1 class=new>" in seen[0]  # shown, then the other posts failed
+    assert "layouts/post.html" in str(failed.value)
+    assert tree(live) == before
+    (site / "layouts/post.html").write_text(POST_LAYOUT)  # back as it was: nothing may stay half new
+    builder.rebuild(Changes(frozenset({"layouts/post.html"})), viewed=frozenset({"/blog/c/"}), shown=seen.append)
+    assert tree(live) == clean_build(site, tmp_path / "clean")

@@ -16,6 +16,7 @@ import pytest
 
 from atoll.errors import StartError
 from atoll.serve import rebuild as rebuild_module
+from atoll.serve.http import DevState, page_path
 from atoll.serve.server import DevServer, ServeError, ServeOptions
 from serve_helpers import dev_server, free_port, get
 from sitekit import clean_build, tree, write_files
@@ -130,9 +131,17 @@ def test_served_output_equals_a_clean_build(tmp_path: Path) -> None:
     with dev_server(site) as server:
         (site / "content/blog/second.md").write_text("---\ntitle: Second\ndate: 2026-02-01\ntags: [x]\n---\nTwo.\n")
         wait_for(lambda: get(server.origin + "/tags/x/")[0] == 200)
-        wait_for(lambda: not server.builder.index_due)  # the search index follows, after the reload
-        with server.builder.lock:  # held by a rebuild until its last file is written
-            served = tree(server.builder.out)
+        served: dict[str, bytes] = {}
+
+        def settled() -> bool:
+            # the lock is held by a rebuild until its last file is written (the tag page is in
+            # before the rebuild has marked the search index due); the index follows, after the reload
+            with server.builder.lock:
+                if not server.builder.index_due:
+                    served.update(tree(server.builder.out))
+                return not server.builder.index_due
+
+        wait_for(settled)
     assert served == clean_build(site, tmp_path / "clean", server.origin + "/")
 
 
@@ -274,3 +283,32 @@ def test_dev_provider_refuses_a_non_loopback_host(tmp_path: Path) -> None:
         "machine only (it signs in anyone who knows a dev_users password), so nobody could sign in from them\n"
         "  hint: serve on 127.0.0.1 to sign in here; to preview on a phone, set auth.authority to a real provider "
         "(whose sign-in needs the site on https) and leave out --dev-idp")
+
+
+class FakeSocket:
+    def __init__(self, path: str | None) -> None:
+        self.path, self.sent = path, []
+
+    def send(self, message: dict) -> None:
+        self.sent.append(message["command"])
+
+
+def test_reloads_skip_pages_shown_first_only_when_nothing_else_they_use_changed(tmp_path: Path) -> None:
+    state = DevState(out=tmp_path, origin="http://127.0.0.1:1")
+    shown, other, unknown = FakeSocket("/blog/a/"), FakeSocket("/"), FakeSocket(None)
+    state.sockets = {shown, other, unknown}  # type: ignore[assignment]
+    state.watching()
+    assert state.viewed == {"/blog/a/", "/"}
+    state.shown(("/blog/a/",))
+    assert (shown.sent, other.sent, unknown.sent) == (["reload"], [], [])
+    state.reloaded(("blog/a/index.html", "blog/b/index.html"), ("/blog/a/",))
+    assert (shown.sent, other.sent, unknown.sent) == (["reload"], ["reload"], ["reload"])
+    state.reloaded(("blog/a/index.html", "css/site.css"), ("/blog/a/",))  # a stylesheet: everyone reloads
+    assert shown.sent == ["reload", "reload"] and other.sent == ["reload", "reload"]
+
+
+def test_a_browser_location_becomes_the_page_url() -> None:
+    assert page_path("http://127.0.0.1:8000/blog/a/?x=1#top") == "/blog/a/"
+    assert page_path("http://127.0.0.1:8000/blog/a/index.html") == "/blog/a/"
+    assert page_path("http://127.0.0.1:8000") == "/"
+    assert page_path("http://127.0.0.1:8000/caf%C3%A9/") == "/café/"

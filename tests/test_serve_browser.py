@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from atoll.build import reuse
 from serve_helpers import dev_server
 from sitekit import write_files
 
@@ -100,3 +101,43 @@ def test_error_overlay_can_be_closed_and_reopened_from_the_keyboard(page: Page, 
         save(site / "content/index.md", "---\ntitle: Home\n---\nMended.\n")
         expect(page.locator("main")).to_contain_text("Mended.", timeout=5000)
         expect(badge).to_have_count(0)
+
+
+def test_a_layout_edit_shows_the_open_page_first_and_reloads_it_once(page: Page, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reuse, "FIRST_PASS_MIN", 3)  # five posts to render count as a long rebuild
+    render = reuse.render_all_by_output
+
+    def slow_rest(model, tasks, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if len(tasks) > 1:  # the other pages take long, as on a big site: the shown page is back meanwhile
+            time.sleep(1.5)
+        return render(model, tasks, *args, **kwargs)
+
+    monkeypatch.setattr(reuse, "render_all_by_output", slow_rest)
+    layout = '{% extends "base.html" %}{% block main %}<h1>{{ page.title }}</h1>{{ page.html }}{% endblock %}'
+    posts = {f"content/blog/p{i}.md": f"---\ntitle: Post {i}\ndate: 2026-01-0{i + 1}\n---\nBody {i}.\n"
+             for i in range(5)}
+    site = write_files(tmp_path / "site", {**SITE, **posts, "layouts/post.html": layout})
+    with dev_server(site) as server:
+        home = page.context.new_page()
+        home.goto(server.origin + "/")
+        page.goto(server.origin + "/blog/p1/")
+        deadline = time.monotonic() + 5
+        while server.state.viewed != {"/", "/blog/p1/"}:  # both browsers said where they are
+            assert time.monotonic() < deadline, server.state.viewed
+            time.sleep(0.05)
+        loads: list[str] = []
+        page.on("load", lambda p: loads.append(p.url))
+        home_loads: list[str] = []
+        home.on("load", lambda p: home_loads.append(p.url))
+        save(site / "layouts/post.html", layout.replace("<h1>", "<h1 class=new>"))
+        expect(page.locator("h1.new")).to_have_text("Post 1", timeout=5000)
+        log = server.log_text  # type: ignore[attr-defined]
+        while "Rebuilt" not in log.getvalue():
+            assert time.monotonic() < deadline + 10, log.getvalue()
+            time.sleep(0.05)
+        assert "Updated /blog/p1/ first (open in a browser); rendering the other pages" in log.getvalue()
+        page.wait_for_timeout(1000)  # any further reload comes by then (and Playwright hands over its events)
+        expect(home.locator("main")).to_be_visible()
+        assert loads == [server.origin + "/blog/p1/"]  # shown first, and not reloaded again at the end
+        assert home_loads == [server.origin + "/"]  # the home page is reloaded once the rebuild is done

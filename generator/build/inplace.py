@@ -186,18 +186,20 @@ class InPlace:
     def path(self, output: str) -> Path:
         return self.folders.path(output)
 
-    def begin(self, scratch: Path) -> Update:
-        return Update(self, scratch)
+    def begin(self, scratch: Path, journal: str = ".journal") -> Update:
+        """An update whose renders wait in ``scratch``; each update open at once on the
+        same scratch folder needs its own ``journal`` name."""
+        return Update(self, scratch, journal)
 
 
 class Update:
     """One journaled change of an :class:`InPlace` output; files it replaces or deletes
-    wait in ``scratch/.journal`` until :meth:`commit` (or go back on :meth:`roll_back`)."""
+    wait in ``scratch/<journal>`` until :meth:`commit` (or go back on :meth:`roll_back`)."""
 
-    def __init__(self, target: InPlace, scratch: Path) -> None:
+    def __init__(self, target: InPlace, scratch: Path, journal: str = ".journal") -> None:
         self.target = target
         self.scratch = scratch
-        self.journal = scratch / ".journal"
+        self.journal = scratch / journal
         self._moved: list[tuple[str, str | None]] = []  # (live path, its old file in the journal, or None)
         self._made: list[str] = []  # folders created, to remove on roll back
         self._dirs: set[str] = set()  # folders known to exist

@@ -134,12 +134,14 @@ def swap_in(plan: Plan, previous: BuildState, site: LoadedSite, folders: Folders
 
 
 def write_in_place(plan: Plan, rendering: Rendering, output: InPlace, scratch: Path, *,
-                   index_stale: Callable[[list[str]], bool], same_outputs: bool = False) -> list[str]:
+                   index_stale: Callable[[list[str]], bool], same_outputs: bool = False,
+                   placed: frozenset[str] = frozenset()) -> list[str]:
     """Make ``output`` hold ``plan``'s files: the rendered ones moved in from ``scratch``, site
     files and copies written where they differ, stale files deleted, and the search index
     rebuilt when ``index_stale(changed outputs)`` says so. A failure undoes every change.
     ``same_outputs``: the plan has the previous one's outputs, URLs and dates (only bodies
-    changed), so of the other files only the feed can differ.
+    changed), so of the other files only the feed can differ. ``placed``: rendered outputs
+    already moved in (a first pass's).
     Returns the outputs written or deleted (the index's files apart)."""
     search = plan.model.config.search
     copies = {} if same_outputs else plan.copies
@@ -155,7 +157,8 @@ def write_in_place(plan: Plan, rendering: Rendering, output: InPlace, scratch: P
             wanted |= {f for f in output.present if f.startswith(INDEX_PREFIX)}
     update = output.begin(scratch)
     with undone_on_failure(update.roll_back):
-        changed = update.apply([t.output for t in rendering.rendered], small, copies, wanted)
+        changed = update.apply([t.output for t in rendering.rendered if t.output not in placed], small, copies,
+                               wanted)
         if search and index_stale(changed):  # rebuilt whole: Pagefind has no incremental mode
             index_site(output.out, into=scratch / ".index")
             update.replace_folder(INDEX_PREFIX, scratch / ".index")

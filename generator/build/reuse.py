@@ -10,16 +10,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from atoll.build import parallel
 from atoll.build.incremental import BuildState, Entry, Fingerprints, ReuseCheck, SourceRecord, stat_of
 from atoll.build.inplace import Folders
 from atoll.build.markupcache import MarkupCache
+from atoll.build.model import SiteModel
 from atoll.build.planning import Plan
 from atoll.build.tasks import Task
+
+if TYPE_CHECKING:
+    from atoll.build.render import Result
 from atoll.errors import BuildFailed
 
 Progress = Callable[[int, int], None]
+
+# Below this many renders, a first pass would not show its pages noticeably sooner.
+FIRST_PASS_MIN = 200
+
+
+@dataclass(frozen=True)
+class FirstPass:
+    """Outputs to render before the rest, when there are many to render (the dev server: the
+    pages open in a browser, after a layout edit). ``place`` gets them once they are rendered
+    (in the staging folder, as ``flat`` places them), and before the rest are."""
+
+    outputs: frozenset[str]
+    place: Callable[[list[Task]], None]
 
 
 @dataclass(frozen=True)
@@ -37,7 +55,7 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
                    staging: Path, old_output: Folders | None, jobs: int | None = None,
                    progress: Progress | None = None, check_files: bool = True,
                    markup_cache: MarkupCache | None = None, candidates: frozenset[str] | None = None,
-                   flat: bool = False) -> Rendering:
+                   flat: bool = False, first: FirstPass | None = None) -> Rendering:
     """Render into ``staging`` every task whose inputs changed since ``previous`` was recorded.
 
     ``records`` are this build's sources (from loading). ``check_files`` also
@@ -47,6 +65,7 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
     outputs that may differ, when the caller knows (the dev server after body-only edits:
     the other outputs and every dependency are as ``previous`` recorded them). ``flat``: the
     renders go into ``staging`` flat, for an in-place update (:func:`~atoll.build.inplace.scratch_file`).
+    ``first``: outputs rendered and handed over before the others (:class:`FirstPass`).
     """
     model = plan.model
     fingerprints = Fingerprints(model, {s: r.digest for s, r in records.items()}, drafts)
@@ -64,15 +83,22 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
         if ok and task.output in feed_outputs and previous.entries[task.output].html is None:
             ok = False  # newly in the feed: its HTML is needed
         (reused if ok else todo).append(task)
-    results = parallel.render_all(model, todo, staging, jobs=jobs, progress=progress, markup_cache=markup_cache,
-                                  flat=flat)
-    errors = [e for r in results for e in r.errors]
+    early = [t for t in todo if t.output in first.outputs] if first and len(todo) >= FIRST_PASS_MIN else []
+    results = render_all_by_output(model, early, staging, jobs=jobs, markup_cache=markup_cache, flat=flat)
+    stats = {o: stat_of(parallel.staged_file(staging, o, flat=flat)) for o, r in results.items() if not r.errors}
+    if first and early and len(stats) == len(early):  # stated above, before ``place`` moves them
+        first.place(early)
+    results.update(render_all_by_output(model, [t for t in todo if t.output not in results], staging, jobs=jobs,
+                                        progress=progress, markup_cache=markup_cache, flat=flat))
+    errors = [e for t in todo for e in results[t.output].errors]
     if errors:
         raise BuildFailed(errors)
     entries = {t.output: previous.entries[t.output] for t in reused}
-    for task, result in zip(todo, results, strict=True):
+    for task in todo:
+        result = results[task.output]
+        stat = stats.get(task.output) or stat_of(parallel.staged_file(staging, task.output, flat=flat))
         entries[task.output] = Entry(fingerprints.fingerprint(task, result.deps), result.deps, keys[task.output],
-                                     stat_of(parallel.staged_file(staging, task.output, flat=flat)), result.html)
+                                     stat, result.html)
     dep_values = check.dep_values(entries, unchanged=candidates is not None)
     state = BuildState(sources=records, entries=entries, output=previous.output,
                        global_key=fingerprints.global_key, dep_values=dep_values)
@@ -80,3 +106,11 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
                  for t in plan.tasks if t.output in feed_outputs}
     changed = bool(todo) or entries.keys() != previous.entries.keys()
     return Rendering(todo, reused, feed_html, state, changed)
+
+
+def render_all_by_output(model: SiteModel, tasks: list[Task], staging: Path, *, jobs: int | None,
+                         markup_cache: MarkupCache | None, flat: bool,
+                         progress: Progress | None = None) -> dict[str, Result]:
+    results = parallel.render_all(model, tasks, staging, jobs=jobs, progress=progress,
+                                  markup_cache=markup_cache, flat=flat)
+    return {task.output: result for task, result in zip(tasks, results, strict=True)}

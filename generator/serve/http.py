@@ -44,6 +44,8 @@ class DevState:
     build: int = 0  # bumped after each successful rebuild
     errors: list[dict[str, Any]] = field(default_factory=list)
     sockets: set[ReloadSocket] = field(default_factory=set)
+    # URL paths open in a browser; replaced whole, so the rebuild thread may read it
+    viewed: frozenset[str] = frozenset()
 
     def csp(self) -> str:
         providers = " ".join(self.provider_origins)
@@ -57,15 +59,33 @@ class DevState:
         for socket in list(self.sockets):
             socket.send(message)
 
-    def reloaded(self, changed: tuple[str, ...]) -> None:
-        self.build += 1
-        had_errors = bool(self.errors)
-        self.errors = []
-        if had_errors:
+    def watching(self) -> None:
+        """Note which pages the open browsers show (after a socket said where it is, or closed)."""
+        self.viewed = frozenset(s.path for s in self.sockets if s.path is not None)
+
+    def _clear_errors(self) -> None:
+        if self.errors:
+            self.errors = []
             self.broadcast({"command": "atoll-ok"})
+
+    def shown(self, urls: tuple[str, ...]) -> None:
+        """The pages at ``urls`` were moved in ahead of a long rebuild: reload the browsers on them."""
+        self._clear_errors()
+        for socket in list(self.sockets):
+            if socket.path in urls:
+                socket.send({"command": "reload", "path": socket.path, "liveCSS": False, "liveImg": False})
+
+    def reloaded(self, changed: tuple[str, ...], shown: tuple[str, ...] = ()) -> None:
+        """A rebuild changed these outputs: reload the browsers (but not those :meth:`shown`
+        has reloaded already, when the rest were only other pages)."""
+        self.build += 1
+        self._clear_errors()
         only_css = bool(changed) and all(path.endswith(".css") for path in changed)
         path = changed[0] if only_css and len(changed) == 1 else "/"
-        self.broadcast({"command": "reload", "path": path, "liveCSS": only_css, "liveImg": False})
+        skip = frozenset(shown) if all(path.endswith(".html") for path in changed) else frozenset()
+        for socket in list(self.sockets):
+            if socket.path not in skip:
+                socket.send({"command": "reload", "path": path, "liveCSS": only_css, "liveImg": False})
 
     def failed(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors
@@ -75,6 +95,7 @@ class DevState:
 class ReloadSocket(tornado.websocket.WebSocketHandler):
     def initialize(self, state: DevState) -> None:
         self.state = state
+        self.path: str | None = None  # the page this browser shows, once it says (LiveReload's "info")
 
     def check_origin(self, origin: str) -> bool:
         return origin == self.state.origin
@@ -87,20 +108,32 @@ class ReloadSocket(tornado.websocket.WebSocketHandler):
             data = json.loads(message)
         except ValueError:
             return
-        if isinstance(data, dict) and data.get("command") == "hello":
+        if not isinstance(data, dict):
+            return
+        if data.get("command") == "hello":
             self.send({"command": "hello", "protocols": [LIVERELOAD_PROTOCOL], "serverName": "atoll",
                        "atollBuild": self.state.build, "atollErrors": bool(self.state.errors)})
             if self.state.errors:
                 self.send({"command": "atoll-errors", "errors": self.state.errors})
+        elif data.get("command") == "info" and isinstance(data.get("url"), str):
+            self.path = page_path(data["url"])
+            self.state.watching()
 
     def on_close(self) -> None:
         self.state.sockets.discard(self)
+        self.state.watching()
 
     def send(self, message: dict[str, Any]) -> None:
         try:
             self.write_message(json.dumps(message))
         except tornado.websocket.WebSocketClosedError:
             self.state.sockets.discard(self)
+
+
+def page_path(url: str) -> str:
+    """The URL path a page has in the build (``/a/b/``) from a browser's location."""
+    path = unquote(urlsplit(url).path) or "/"
+    return path[:-len("index.html")] if path.endswith("/index.html") else path
 
 
 class ClientScript(tornado.web.RequestHandler):

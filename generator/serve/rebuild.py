@@ -19,15 +19,15 @@ from pathlib import Path
 
 from atoll.build.cache import markup_cache
 from atoll.build.incremental import BuildState
-from atoll.build.inplace import Folders, InPlace, scratch_folder, sweep_scratch
+from atoll.build.inplace import Folders, InPlace, Update, scratch_folder, sweep_scratch
 from atoll.build.loading import Loaded, load_pages
 from atoll.build.output import MARKER
 from atoll.build.pipeline import plan_pages, undone_on_failure, write_in_place
 from atoll.build.planning import Plan
-from atoll.build.reuse import Rendering, render_changed
+from atoll.build.reuse import FirstPass, Rendering, render_changed
 from atoll.build.search import INDEX_DIR, INDEX_PREFIX, index_site
 from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content
-from atoll.build.tasks import Kind
+from atoll.build.tasks import Kind, Task
 from atoll.config import SiteConfig, load_config
 from atoll.errors import BuildFailed, SiteError
 
@@ -48,6 +48,7 @@ class Rebuild:
     total: int
     changed: tuple[str, ...]  # output files written or deleted
     seconds: float
+    shown: tuple[str, ...] = ()  # URLs of pages moved in before the rest were rendered (``viewed``)
 
 
 class LiveBuilder:
@@ -73,13 +74,19 @@ class LiveBuilder:
         self.index_due = False  # pages changed since the search index was last brought up to date
         self._rebuilds = 0  # rebuilds that left the index due, so far
 
-    def rebuild(self, changes: Changes | None = None, *, index: bool = True) -> Rebuild:
+    def rebuild(self, changes: Changes | None = None, *, index: bool = True, viewed: frozenset[str] = frozenset(),
+                shown: Callable[[tuple[str, ...]], None] | None = None) -> Rebuild:
         """One rebuild; raises :class:`~atoll.errors.BuildFailed` (and changes nothing) on author errors.
 
         With ``changes`` from a watcher, only the content files named there are
         looked at again; without, every file is (stat first, then bytes). With
         ``index`` false the search index is left for :meth:`refresh_index` (the dev
         server reloads the browser first: Pagefind reads every page).
+
+        ``viewed``: URLs open in a browser. When many pages must be rendered (a layout
+        edit), these are rendered first and moved in, and ``shown`` is called with their
+        URLs before the rest are rendered, so the author sees the edit in a second
+        instead of after the whole site. If the rest fails, they are moved back too.
         """
         with self.lock:
             started = time.perf_counter()
@@ -94,7 +101,8 @@ class LiveBuilder:
             candidates = None if fast is None else frozenset(
                 t.output for t in plan.tasks
                 if t.kind is Kind.PAGE and plan.model.pages[t.index].source in loaded.changed)
-            rendering, changed = self._render_and_write(plan, loaded, index=index, candidates=candidates)
+            rendering, changed, early = self._render_and_write(plan, loaded, index=index, candidates=candidates,
+                                                               viewed=viewed, shown=shown)
             self.state = replace(rendering.state, output=str(self.out))
             self._check_files = False  # from now on the folder is ours alone
             self._plan = plan
@@ -102,7 +110,7 @@ class LiveBuilder:
                 self._page_index = {plan.model.pages[t.index].source: t.index
                                     for t in plan.tasks if t.kind is Kind.PAGE}
             return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
-                           seconds=time.perf_counter() - started)
+                           seconds=time.perf_counter() - started, shown=early)
 
     def take_notes(self) -> list[str]:
         """Notes about skipped content/ files seen by the last rebuild (failed or not), each given once."""
@@ -150,25 +158,51 @@ class LiveBuilder:
                 self._sources.pop(name, None)
         return sorted(self._sources.values(), key=lambda s: s.rel), changed
 
-    def _render_and_write(self, plan: Plan, loaded: Loaded, *, index: bool,
-                          candidates: frozenset[str] | None) -> tuple[Rendering, list[str]]:
+    def _render_and_write(self, plan: Plan, loaded: Loaded, *, index: bool, candidates: frozenset[str] | None,
+                          viewed: frozenset[str], shown: Callable[[tuple[str, ...]], None] | None,
+                          ) -> tuple[Rendering, list[str], tuple[str, ...]]:
         """Render what changed into a scratch folder, then update the output folder in place
         (:mod:`atoll.build.inplace`), the search index with it when a page changed (or, without
-        ``index``, later). ``candidates``: the only outputs that can differ (body-only edits)."""
+        ``index``, later). ``candidates``: the only outputs that can differ (body-only edits).
+        Also returns the URLs of the pages moved in first (see :meth:`rebuild`)."""
         old_output = Folders(self.out) if self.state.output == str(self.out) else None
         with scratch_folder(self.out, background=True) as scratch:
-            rendering = render_changed(plan, self.state, loaded.records, drafts=self.drafts, staging=scratch,
-                                       flat=True, old_output=old_output, jobs=self.jobs, check_files=self._check_files,
-                                       markup_cache=self.markup, candidates=candidates)
-            def index_stale(changed: list[str]) -> bool:
-                stale = self.index_due or bool(changed) or not (self.out / INDEX_DIR).is_dir()
-                self.index_due = stale and not index
-                self._rebuilds += self.index_due
-                return stale and index
+            first: list[Update] = []
+            urls: tuple[str, ...] = ()
 
-            changed = write_in_place(plan, rendering, self.output, scratch, index_stale=index_stale,
-                                     same_outputs=candidates is not None)
-        return rendering, changed
+            def place(tasks: list[Task]) -> None:
+                nonlocal urls
+                update = self.output.begin(scratch, journal=".journal-first")
+                outputs = [t.output for t in tasks]
+                first.append(update)
+                update.apply(outputs, {}, {}, self.output.present | set(outputs))
+                urls = tuple(t.url for t in tasks)
+                if shown is not None:
+                    shown(urls)
+
+            def undo_first() -> None:
+                for update in first:
+                    update.roll_back()
+
+            early = FirstPass(frozenset(t.output for t in plan.tasks if t.url in viewed), place) if viewed else None
+            with undone_on_failure(undo_first):
+                rendering = render_changed(plan, self.state, loaded.records, drafts=self.drafts, staging=scratch,
+                                           flat=True, old_output=old_output, jobs=self.jobs,
+                                           check_files=self._check_files, markup_cache=self.markup,
+                                           candidates=candidates, first=early)
+                placed = [output for update in first for output in update.changed]
+
+                def index_stale(changed: list[str]) -> bool:
+                    stale = self.index_due or bool(changed) or bool(placed) or not (self.out / INDEX_DIR).is_dir()
+                    self.index_due = stale and not index
+                    self._rebuilds += self.index_due
+                    return stale and index
+
+                changed = write_in_place(plan, rendering, self.output, scratch, index_stale=index_stale,
+                                         same_outputs=candidates is not None, placed=frozenset(placed))
+            for update in first:
+                update.commit()
+        return rendering, placed + changed, urls
 
     def refresh_index(self) -> bool:
         """Bring the search index up to date with the pages in the output, if a rebuild left it

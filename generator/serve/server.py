@@ -16,6 +16,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -255,10 +256,11 @@ class DevServer:
         else:
             self.state.errors = payload
 
-    def _try_rebuild(self, changes: Changes | None, *, index: bool = True) -> Rebuild | None:
+    def _try_rebuild(self, changes: Changes | None, *, index: bool = True, viewed: frozenset[str] = frozenset(),
+                     shown: Callable[[tuple[str, ...]], None] | None = None) -> Rebuild | None:
         """A rebuild, or None after reporting why it failed; never raises."""
         try:
-            return self.builder.rebuild(changes, index=index)
+            return self.builder.rebuild(changes, index=index, viewed=viewed, shown=shown)
         except BuildFailed as exc:
             self._report_failure(exc)
         except SiteError as exc:
@@ -273,13 +275,20 @@ class DevServer:
 
     def _rebuild_in_thread(self, changes: Changes) -> None:
         """Called by the watcher (its own thread) after each quiet burst of changes."""
-        result = self._try_rebuild(changes, index=False)
+        loop = self.loop
+
+        def shown(urls: tuple[str, ...]) -> None:
+            self.say(f"Updated {', '.join(urls)} first (open in a browser); rendering the other pages")
+            if loop is not None:
+                loop.add_callback(self.state.shown, urls)
+
+        result = self._try_rebuild(changes, index=False, viewed=self.state.viewed, shown=shown)
         if result is None:
             return
         if result.changed or self.state.errors:
             self.say(f"Rebuilt {result.rendered} of {result.total} pages in {result.seconds * 1000:.0f} ms")
-            if self.loop is not None:
-                self.loop.add_callback(self.state.reloaded, result.changed)
+            if loop is not None:
+                loop.add_callback(self.state.reloaded, result.changed, result.shown)
         if self.builder.index_due:
             self._index_wanted.set()
 
