@@ -19,6 +19,7 @@ from atoll import __version__
 from atoll.authurls import DEV_ORIGIN
 from atoll.build import cache
 from atoll.build.output import MARKER
+from atoll.build.parallel import collect_less_often
 from atoll.build.pipeline import build
 from atoll.cliprovider import add_cognito_parser, add_doctor_parser
 from atoll.config import SiteConfig, is_loopback_host, load_config
@@ -166,6 +167,7 @@ def _cmd_build(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_USAGE
     target = None
     progress = _Progress(err)
+    collect_less_often()
     try:
         config = _load(args.site, args.base_url)
         target = (args.out if args.out is not None else config.root / config.output).resolve()

@@ -51,10 +51,16 @@ def _worker_init() -> None:
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    # Markdown builds many short-lived element trees; the cyclic collector's default
-    # thresholds make it run thousands of times per build for almost no garbage.
     # Freezing what the fork inherited also keeps those pages shared with the parent.
     gc.freeze()
+    collect_less_often()
+
+
+def collect_less_often() -> None:
+    """Set for a process that builds: reading, planning and rendering make millions of
+    short-lived objects, and with the cyclic collector's default thresholds it runs
+    thousands of times per build for almost no garbage (and walks the whole site's
+    state each time it reaches the oldest generation: 0.1 s of a 1 s cached build)."""
     gc.set_threshold(50_000, 20, 100)
 
 
