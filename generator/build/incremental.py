@@ -169,7 +169,7 @@ class ReuseCheck:
                 if self.fingerprints.value(dep) != old} if self.same_global else set()
 
     def unchanged(self, task: Task, entry: Entry, key: str) -> bool:
-        if self.same_global and entry.key == key and not any(d in self.changed_deps for d in entry.deps):
+        if self.same_global and entry.key == key and self.changed_deps.isdisjoint(entry.deps):
             return True
         return entry.fingerprint == self.fingerprints.fingerprint(task, entry.deps)
 
