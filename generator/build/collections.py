@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 from xml.sax.saxutils import escape, quoteattr
 
 from atoll.build.content import BLOG_SECTION, Page
@@ -120,6 +121,12 @@ TAGS_URL = "/tags/"
 
 def _timestamp(day: dt.date) -> str:
     return f"{day.isoformat()}T00:00:00Z"
+
+
+def newest_public(posts: Iterable[Page], protection: Container[Page]) -> tuple[Page, ...]:
+    """The posts a feed carries: the newest :data:`FEED_ENTRIES` of ``posts`` (newest first)
+    that are not protected."""
+    return tuple(islice((p for p in posts if p not in protection), FEED_ENTRIES))
 
 
 def atom_feed(config: SiteConfig, posts: Sequence[Page], html_of: dict[str, str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from atoll.build.collections import Tag
+from atoll.build.collections import Tag, newest_public
 from atoll.build.content import Page
 from atoll.build.jsonblock import json_block
 from atoll.build.nav import SiteNav
@@ -31,8 +31,8 @@ class SiteModel:
 
     @property
     def feed_posts(self) -> tuple[Page, ...]:
-        """The posts the feed may carry: never a protected one."""
-        return tuple(p for p in self.posts if p not in self.protection)
+        """The posts the feed carries: the newest public ones."""
+        return newest_public(self.posts, self.protection)
 
     @property
     def public_pages(self) -> tuple[Page, ...]:

@@ -14,10 +14,10 @@ from atoll.build.assets import check_image
 from atoll.build.bundling import ClientScripts
 from atoll.build.collections import (
     BLOG_URL,
-    FEED_ENTRIES,
     TAGS_URL,
     Tag,
     collect_tags,
+    newest_public,
     output_for_url,
     paginate,
     sort_posts,
@@ -230,7 +230,7 @@ def plan_site(config: SiteConfig, pages: list[Page], public: list[SourceFile],
         config=config, pages=tuple(listed), urls={p.rel: p.url for p in pages}, posts=tuple(posts),
         tags=tuple(tags), layouts={source: name for source, (name, _) in chosen.items()},
         scripts=scripts.names, preload=scripts.preload, section_index=section_index,
-        feed_sources=frozenset(p.source for p in [p for p in posts if p not in protection][:FEED_ENTRIES]),
+        feed_sources=frozenset(p.source for p in newest_public(posts, protection)),
         protection=protection, nav=nav, assets=assets,
     )
     layout_errors = [error for _, error in chosen.values() if error is not None]

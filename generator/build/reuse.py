@@ -70,7 +70,8 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
     model = plan.model
     fingerprints = Fingerprints(model, {s: r.digest for s, r in records.items()}, drafts)
     check = ReuseCheck(previous, fingerprints)
-    feed_outputs = {p.output for p in model.posts if p.source in model.feed_sources}
+    feed_posts = model.feed_posts
+    feed_outputs = {p.output for p in feed_posts}
     todo: list[Task] = []
     reused: list[Task] = []
     keys: dict[str, str] = {}
@@ -102,8 +103,7 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
     dep_values = check.dep_values(entries, unchanged=candidates is not None)
     state = BuildState(sources=records, entries=entries, output=previous.output,
                        global_key=fingerprints.global_key, dep_values=dep_values)
-    feed_html = {model.pages[t.index].source: entries[t.output].html or ""
-                 for t in plan.tasks if t.output in feed_outputs}
+    feed_html = {p.source: entries[p.output].html or "" for p in feed_posts}
     changed = bool(todo) or entries.keys() != previous.entries.keys()
     return Rendering(todo, reused, feed_html, state, changed)
 

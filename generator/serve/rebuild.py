@@ -68,7 +68,7 @@ class LiveBuilder:
         self._check_files = False
         self._sources: dict[str, SourceFile] | None = None  # content files, as of the last scan
         self._plan: Plan | None = None  # the last good rebuild's, for body-only edits
-        self._page_index: dict[str, int] = {}  # page source -> its index in the plan's pages
+        self._page_tasks: dict[str, Task] = {}  # page source -> its task in the plan (and index in its pages)
         self._told: set[str] = set()  # notes already shown
         self._notes: list[str] = []  # notes of the current rebuild
         self.index_due = False  # pages changed since the search index was last brought up to date
@@ -99,16 +99,14 @@ class LiveBuilder:
                 if loaded.errors or errors:
                     raise BuildFailed([*loaded.errors, *errors])
             candidates = None if fast is None else frozenset(
-                t.output for t in plan.tasks
-                if t.kind is Kind.PAGE and plan.model.pages[t.index].source in loaded.changed)
+                self._page_tasks[source].output for source in loaded.changed if source in self._page_tasks)
             rendering, changed, early = self._render_and_write(plan, loaded, index=index, candidates=candidates,
                                                                viewed=viewed, shown=shown)
             self.state = replace(rendering.state, output=str(self.out))
             self._check_files = False  # from now on the folder is ours alone
             self._plan = plan
             if fast is None:
-                self._page_index = {plan.model.pages[t.index].source: t.index
-                                    for t in plan.tasks if t.kind is Kind.PAGE}
+                self._page_tasks = {plan.model.pages[t.index].source: t for t in plan.tasks if t.kind is Kind.PAGE}
             return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
                            seconds=time.perf_counter() - started, shown=early)
 
@@ -130,15 +128,15 @@ class LiveBuilder:
         plan = self._plan
         if plan is None or changes is None or changes.rescan or not changes.paths or loaded.errors:
             return None
-        if not changes.paths <= self._page_index.keys():
+        if not changes.paths <= self._page_tasks.keys():
             return None  # a layout, a script, site.yaml, the blog's intro, a new page...
         pages = list(plan.model.pages)
         for name in loaded.changed:
-            index = self._page_index.get(name)
+            task = self._page_tasks.get(name)
             record = loaded.records.get(name)
-            if index is None or record is None or record.page.meta != pages[index].meta:
+            if task is None or record is None or record.page.meta != pages[task.index].meta:
                 return None
-            pages[index] = record.page
+            pages[task.index] = record.page
         return replace(plan, model=replace(plan.model, pages=tuple(pages)))
 
     def _known_sources(self, changes: Changes | None) -> tuple[list[SourceFile], set[str] | None]:
