@@ -288,6 +288,7 @@ def _cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:  # no
         return EXIT_USAGE
     options = ServeOptions(host=args.host, port=args.port, idp_port=args.idp_port,
                            drafts=not args.no_drafts, jobs=args.jobs, dev_idp=args.dev_idp)
+    collect_less_often()
     serve(args.site, options, log=err)
     print("\nStopped.", file=err)
     return EXIT_OK

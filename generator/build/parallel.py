@@ -60,7 +60,8 @@ def collect_less_often() -> None:
     """Set for a process that builds: reading, planning and rendering make millions of
     short-lived objects, and with the cyclic collector's default thresholds it runs
     thousands of times per build for almost no garbage (and walks the whole site's
-    state each time it reaches the oldest generation: 0.1 s of a 1 s cached build)."""
+    state each time it reaches the oldest generation: 0.1 s of a 1 s cached build, and
+    a quarter of a dev-server rebuild after a tag edit on 10,000 pages)."""
     gc.set_threshold(50_000, 20, 100)
 
 
