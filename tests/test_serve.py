@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -71,6 +72,19 @@ def test_serves_pretty_urls_drafts_and_404(tmp_path: Path) -> None:
         assert status == 404 and b"Page not found" in body
         # the dev server serves from the site root, whatever base_url says
         assert b'href="/css/site.css"' in get(origin + "/")[2]
+
+
+def test_only_hashed_scripts_may_be_cached(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        home = get(server.origin + "/")
+        script = re.search(rb'src="(/_atoll/theme\.[0-9a-f]{10}\.js)"', home[2])
+        assert script is not None
+        status, headers, _ = get(server.origin + script.group(1).decode())
+        assert status == 200 and headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        # pages, stylesheets, the dev client and a hashed name that is not there change or may appear
+        for path in ("/", "/css/site.css", "/_atoll/dev/client.js", "/_atoll/theme.0123456789.js"):
+            assert get(server.origin + path)[1]["Cache-Control"] == "no-store", path
 
 
 @pytest.mark.parametrize("path", ["/../site.yaml", "/%2e%2e/site.yaml", "/..%2fsite.yaml",

@@ -21,6 +21,7 @@ from atoll.theme import shown_path, theme_dirs
 
 SCRIPTS = "scripts"
 OUTPUT_DIR = "_atoll"
+_HASHED_URL = re.compile(rf"/{OUTPUT_DIR}/[A-Za-z0-9_-]+\.[0-9a-f]{{10}}\.js")
 # `from "./x.js"`, `import "./x.js"` and `import("./x.js")`
 _IMPORT_RE = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'])\./([A-Za-z0-9_-]+\.js)\2""")
 
@@ -99,6 +100,12 @@ def bundle(sources: dict[str, tuple[str, str]], *, minify: bool = True) -> dict[
         done[name] = Script(name=name, output=f"{OUTPUT_DIR}/{names[name]}", data=text.encode("utf-8"),
                             imports=tuple(graph[name]))
     return done
+
+
+def is_hashed_url(path: str) -> bool:
+    """Whether a URL path names a hashed script (:func:`bundle`'s output): its bytes can
+    never change, so it may be cached forever."""
+    return _HASHED_URL.fullmatch(path) is not None
 
 
 def closure(scripts: dict[str, Script], name: str) -> list[str]:

@@ -25,6 +25,7 @@ import tornado.web
 import tornado.websocket
 import tornado.wsgi
 
+from atoll.build.scripts import is_hashed_url
 from atoll.serve.hosts import AllowedHost, RefusedHost
 
 CLIENT_JS = Path(__file__).with_name("client.js")
@@ -188,7 +189,9 @@ class SiteFiles(tornado.web.RequestHandler):
         if file is None:
             status, file = 404, self._resolve("/404.html")
         self.set_status(status)
-        self.set_header("Cache-Control", "no-store")
+        # a hashed script's name changes with its bytes: a reload need not fetch it again
+        immutable = status == 200 and is_hashed_url(url_path)
+        self.set_header("Cache-Control", "public, max-age=31536000, immutable" if immutable else "no-store")
         self.set_header("X-Content-Type-Options", "nosniff")
         if file is None:
             body, ctype = self._page("<h1>Not found</h1>"), "text/html; charset=utf-8"
