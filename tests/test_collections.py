@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -17,6 +18,36 @@ def post(name: str, date: str, tags: str = "[]", title: str | None = None):
 def test_posts_newest_first_with_stable_ties() -> None:
     posts = [post("a", "2026-01-01"), post("c", "2026-03-01"), post("b", "2026-03-01")]
     assert [p.title for p in sort_posts(posts)] == ["b", "c", "a"]
+
+
+def test_posts_and_tag_pages_order_by_date_then_title_then_url_and_tags_take_their_first_name() -> None:
+    rng = random.Random(7)
+    pages = []
+    for i in range(300):  # few dates and titles: many ties; some undated, some tags in two spellings
+        date = "" if rng.random() < 0.1 else f"2026-0{rng.randint(1, 3)}-0{rng.randint(1, 3)}"
+        tags = rng.sample(["Web", "web", "Python", "Go", "go", "C++"], rng.randint(0, 3))
+        name = f"p{rng.randrange(10_000):04}-{i}"
+        folder = "blog" if date else "notes"  # posts need a date; other pages may carry tags too
+        page = parse_page(f"content/{folder}/{name}.md", f"{folder}/{name}.md",
+                          f"---\ntitle: T{rng.randint(1, 4)}\n{'date: ' + date if date else ''}\n"
+                          f"tags: [{', '.join(tags)}]\n---\n")
+        pages.append(page)
+    rng.shuffle(pages)
+
+    def by_date(items):  # the order promised: newest first, undated last, ties by title then URL
+        items = sorted(items, key=lambda p: (p.title, p.url))
+        return sorted(items, key=lambda p: p.date or dt.date.min, reverse=True)
+
+    assert sort_posts(pages) == by_date(p for p in pages if p.is_post)
+    first_names: dict[str, str] = {}
+    for page in sorted(pages, key=lambda p: p.source):
+        for name in page.tags:
+            first_names.setdefault(slugify(name), name)
+    tags = collect_tags(pages)
+    assert [t.slug for t in tags] == sorted(first_names, key=lambda slug: (first_names[slug].lower(), slug))
+    for tag in tags:
+        assert tag.name == first_names[tag.slug]
+        assert list(tag.pages) == by_date(p for p in pages for name in p.tags if slugify(name) == tag.slug)
 
 
 def test_pagination_urls() -> None:

@@ -29,12 +29,14 @@ def slugify(text: str) -> str:
     return slug or "tag"
 
 
+def newest_first(page: Page) -> tuple[int, str, str]:
+    """The sort key of listings: newest first, undated last; ties by title, then URL."""
+    return (-(page.date or dt.date.min).toordinal(), page.title, page.url)
+
+
 def sort_posts(pages: Iterable[Page]) -> list[Page]:
     """Blog posts, newest first; ties broken by title then URL so order is stable."""
-    posts = [p for p in pages if p.is_post]
-    posts.sort(key=lambda p: (p.title, p.url))
-    posts.sort(key=lambda p: p.date or dt.date.min, reverse=True)
-    return posts
+    return sorted((p for p in pages if p.is_post), key=newest_first)
 
 
 @dataclass(frozen=True)
@@ -49,18 +51,18 @@ class Tag:
 
 
 def collect_tags(pages: Iterable[Page]) -> list[Tag]:
-    """Tags by slug (``Web`` and ``web`` are one tag, named as first seen), sorted by name."""
-    groups: dict[str, tuple[str, list[Page]]] = {}
-    ordered = sorted(pages, key=lambda p: p.source)
-    for page in ordered:
+    """Tags by slug (``Web`` and ``web`` are one tag, named as first seen in source order),
+    sorted by name."""
+    names: dict[str, tuple[str, str]] = {}  # slug -> (source, name) of its first use
+    members: dict[str, list[Page]] = {}
+    for page in sorted((p for p in pages if p.tags), key=newest_first):  # so each tag's pages are in order
         for name in page.tags:
             slug = slugify(name)
-            groups.setdefault(slug, (name, []))[1].append(page)
-    tags = []
-    for slug, (name, members) in groups.items():
-        members.sort(key=lambda p: (p.title, p.url))
-        members.sort(key=lambda p: p.date or dt.date.min, reverse=True)
-        tags.append(Tag(name=name, slug=slug, pages=tuple(members)))
+            members.setdefault(slug, []).append(page)
+            first = names.get(slug)
+            if first is None or page.source < first[0]:
+                names[slug] = (page.source, name)
+    tags = [Tag(name=names[slug][1], slug=slug, pages=tuple(tagged)) for slug, tagged in members.items()]
     tags.sort(key=lambda t: (t.name.lower(), t.slug))
     return tags
 
