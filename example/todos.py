@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -56,6 +57,8 @@ class TodoStore:
         self.database = database
         self._local = threading.local()
         self._memory_lock = threading.Lock()
+        self._setup_lock = threading.Lock()  # the first connection to a file sets it up, alone
+        self._set_up = False
         self._memory = self._open(":memory:") if database is None else None
 
     def _open(self, target: str) -> sqlite3.Connection:
@@ -64,10 +67,15 @@ class TodoStore:
         connection = sqlite3.connect(target, timeout=10.0, isolation_level=None, check_same_thread=False)
         connection.row_factory = sqlite3.Row
         connection.execute("PRAGMA busy_timeout = 10000")
-        if target != ":memory:":
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
-        connection.executescript(f"BEGIN IMMEDIATE; {SCHEMA} COMMIT;")
+        if target == ":memory:":
+            connection.executescript(f"BEGIN IMMEDIATE; {SCHEMA} COMMIT;")
+            return connection
+        connection.execute("PRAGMA synchronous = NORMAL")
+        with self._setup_lock:
+            if not self._set_up:
+                _use_wal(connection)
+                connection.executescript(f"BEGIN IMMEDIATE; {SCHEMA} COMMIT;")
+                self._set_up = True
         return connection
 
     @contextmanager
@@ -92,6 +100,22 @@ class TodoStore:
             connection.execute("ROLLBACK")
             raise
         connection.execute("COMMIT")
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Switch the file to write-ahead logging (it stays so). The switch needs the database to
+    itself and SQLite does not wait for that, so a companion process starting beside another
+    one that is busy tries again for a while."""
+    for attempt in range(50):
+        try:
+            if connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            connection.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError:
+            if attempt == 49:
+                raise
+            time.sleep(0.1)
 
 
 def as_json(row: sqlite3.Row) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import socket
 import threading
 import time
@@ -15,7 +16,29 @@ from pathlib import Path
 from atoll.serve.server import DevServer, ServeOptions
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_PORTS = random.Random()
+
+
 def free_port() -> int:
+    """A loopback port nothing listens on, below the kernel's ephemeral range: a port the
+    kernel handed out (bind to 0) may be taken again by any outgoing connection (a browser's,
+    a provider's) before the server the test starts binds it."""
+    top = _ephemeral_low()
+    for _ in range(200):
+        port = _PORTS.randrange(max(1024, top - 12_000), top)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
