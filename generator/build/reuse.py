@@ -19,10 +19,10 @@ from atoll.build.markupcache import MarkupCache
 from atoll.build.model import SiteModel
 from atoll.build.planning import Plan
 from atoll.build.tasks import Task
+from atoll.errors import BuildFailed
 
 if TYPE_CHECKING:
     from atoll.build.render import Result
-from atoll.errors import BuildFailed
 
 Progress = Callable[[int, int], None]
 

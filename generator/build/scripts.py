@@ -21,7 +21,8 @@ from atoll.theme import shown_path, theme_dirs
 
 SCRIPTS = "scripts"
 OUTPUT_DIR = "_atoll"
-_HASHED_URL = re.compile(rf"/{OUTPUT_DIR}/[A-Za-z0-9_-]+\.[0-9a-f]{{10}}\.js")
+HASH_CHARS = 10  # hex digits of a script's content hash in its name
+_HASHED_URL = re.compile(rf"/{OUTPUT_DIR}/[A-Za-z0-9_-]+\.[0-9a-f]{{{HASH_CHARS}}}\.js")
 # `from "./x.js"`, `import "./x.js"` and `import("./x.js")`
 _IMPORT_RE = re.compile(r"""(\bfrom\s*|\bimport\s*\(?\s*)(["'])\./([A-Za-z0-9_-]+\.js)\2""")
 
@@ -92,7 +93,7 @@ def bundle(sources: dict[str, tuple[str, str]], *, minify: bool = True) -> dict[
     for name in order:
         text = sources[name][1]
         imported = sorted(names[dep] for dep in graph[name])
-        tag = hashlib.sha256(f"{name}\0{minify}\0{text}\0{imported}".encode()).hexdigest()[:10]
+        tag = hashlib.sha256(f"{name}\0{minify}\0{text}\0{imported}".encode()).hexdigest()[:HASH_CHARS]
         names[name] = f"{name.removesuffix('.js')}.{tag}.js"
         text = _IMPORT_RE.sub(lambda m: f"{m.group(1)}{m.group(2)}./{names[m.group(3)]}{m.group(2)}", text)
         if minify:

@@ -69,24 +69,25 @@ class DevState:
             self.errors = []
             self.broadcast({"command": "atoll-ok"})
 
+    def _reload(self, which: Callable[[ReloadSocket], bool], path: str, *, live_css: bool = False) -> None:
+        for socket in list(self.sockets):
+            if which(socket):
+                socket.send({"command": "reload", "path": path, "liveCSS": live_css, "liveImg": False})
+
     def shown(self, urls: tuple[str, ...]) -> None:
         """The pages at ``urls`` were moved in ahead of a long rebuild: reload the browsers on them."""
         self._clear_errors()
-        for socket in list(self.sockets):
-            if socket.path in urls:
-                socket.send({"command": "reload", "path": socket.path, "liveCSS": False, "liveImg": False})
+        self._reload(lambda socket: socket.path in urls, "/")
 
     def reloaded(self, changed: tuple[str, ...], shown: tuple[str, ...] = ()) -> None:
         """A rebuild changed these outputs: reload the browsers (but not those :meth:`shown`
         has reloaded already, when the rest were only other pages)."""
         self.build += 1
         self._clear_errors()
-        only_css = bool(changed) and all(path.endswith(".css") for path in changed)
-        path = changed[0] if only_css and len(changed) == 1 else "/"
-        skip = frozenset(shown) if all(path.endswith(".html") for path in changed) else frozenset()
-        for socket in list(self.sockets):
-            if socket.path not in skip:
-                socket.send({"command": "reload", "path": path, "liveCSS": only_css, "liveImg": False})
+        only_css = bool(changed) and all(output.endswith(".css") for output in changed)
+        skip = frozenset(shown) if all(output.endswith(".html") for output in changed) else frozenset()
+        self._reload(lambda socket: socket.path not in skip, changed[0] if only_css and len(changed) == 1 else "/",
+                     live_css=only_css)
 
     def failed(self, errors: list[dict[str, Any]]) -> None:
         self.errors = errors
