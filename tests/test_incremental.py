@@ -17,7 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from atoll.build import cache, pipeline, reuse, seal
+from atoll.build import cache, collections, pipeline, reuse, seal
+from atoll.build.output import MARKER
+from atoll.build.protect import PROTECTED
+from atoll.config import load_config as config_of
 from atoll.errors import BuildFailed, SiteError
 from atoll.serve import rebuild as rebuild_module
 from atoll.serve.rebuild import Changes, LiveBuilder
@@ -346,8 +349,8 @@ def test_body_edits_take_the_fast_path_and_match_a_clean_build(tmp_path: Path, m
     assert full_rebuilds == [] and result.rendered == 1
     assert set(result.changed) == {"blog/g/index.html", "feed.xml"}
     assert tree(tmp_path / "live") == clean_build(site, tmp_path / "clean1")
-    # a title edit changes listings: the full path takes over
-    post.write_text(post.read_text().replace("title: Post g", "title: Post G"))
+    # a new slug moves the page: the full path takes over
+    post.write_text(post.read_text().replace("title: Post g", "title: Post g\nslug: gee"))
     builder.rebuild(Changes(frozenset({"content/blog/g.md"})))
     assert len(full_rebuilds) == 1
     assert tree(tmp_path / "live") == clean_build(site, tmp_path / "clean2")
@@ -357,6 +360,150 @@ def test_body_edits_take_the_fast_path_and_match_a_clean_build(tmp_path: Path, m
     with pytest.raises(BuildFailed):
         builder.rebuild(Changes(frozenset({"content/blog/g.md"})))
     assert tree(tmp_path / "live") == before
+
+
+REPLAN_SITE = {
+    **SITE,
+    "site.yaml": "title: Re\nbase_url: http://127.0.0.1:4321/\nper_page: 2\n"
+                 "auth:\n  client_id: abc\n  authority: https://idp.example.com\n",
+    "content/members.md": "---\ntitle: Members\nauth: required\ntags: [t1]\n---\nFor members.\n",
+    "content/blog/secret.md": ("---\ntitle: Secret\ndate: 2026-01-05\ntags: [Web]\nauth:\n  groups: [staff]\n---\n"
+                               "Staff only.\n"),
+    "content/docs/index.md": "---\ntitle: Docs\n---\nDocs.\n",
+    "content/docs/start.md": "---\ntitle: Start\ntags: [web]\n---\nStart here.\n",
+}
+
+
+def clean_with_protected(site: Path, out: Path) -> dict[str, bytes]:
+    """A clean build as the dev server keeps it: the protected output inside, under .atoll-protected/."""
+    public = clean_build(site, out)
+    protected = tree(out.with_name(out.name + "-protected"))
+    return {**public, **{f"{PROTECTED}{name}": data for name, data in protected.items() if name != MARKER}}
+
+
+def listed(plan: pipeline.Plan) -> pipeline.Plan:
+    """``plan`` with its posts and tags as listings see them: by meta (a body-only edit keeps the
+    previous page objects there, which listings read only the meta of)."""
+    model = plan.model
+    posts = tuple(p.meta for p in model.posts)
+    tags = tuple((t.name, t.slug, tuple(p.meta for p in t.pages)) for t in model.tags)
+    return dataclasses.replace(plan, model=dataclasses.replace(model, posts=posts, tags=tags))  # type: ignore[arg-type]
+
+
+class FrontMatterEditor:
+    """Random edits of what listings show: titles, dates, descriptions and tags (new ones,
+    case variants of one slug, repeats), with a body edit now and then."""
+
+    TAGS = ["t0", "t1", "t2", "Web", "web", "WEB", "tags", "New Tag"]
+
+    def __init__(self, site: Path, rng: random.Random) -> None:
+        self.site, self.rng = site, rng
+
+    def act(self, n: int) -> tuple[str, str]:
+        """An edit; returns what it did and the file's site-relative name."""
+        blog = self.site / "content/blog"
+        path = self.rng.choice([p for p in sorted(blog.glob("*.md")) if p.name != "index.md"]
+                               + [self.site / "content/members.md"])
+        head, body = path.read_text()[4:].split("\n---\n", 1)
+        fields = dict(line.split(": ", 1) for line in head.splitlines() if ": " in line and not line.startswith(" "))
+        action = self.rng.choice(["title", "date", "tags", "tags", "description", "updated", "body"])
+        if action == "title":
+            fields["title"] = self.rng.choice(["Post a", "Same title", f"Title {n}"])
+        elif action == "date" and "date" in fields:
+            fields["date"] = self.rng.choice(["2026-01-05", "2025-12-31", f"2026-0{1 + n % 3}-1{n % 10}"])
+        elif action == "tags":
+            picked = self.rng.sample(self.TAGS, self.rng.randint(0, 3)) + self.rng.choice([[], [f"fresh{n}"]])
+            fields["tags"] = "[" + ", ".join(f'"{tag}"' for tag in picked) + "]"
+        elif action == "description":
+            fields["description"] = f"About {n}"
+        elif action == "updated" and "date" in fields:
+            fields["updated"] = "2026-03-01"
+        else:
+            body += f"\nMore {n}.\n"
+        kept = [line for line in head.splitlines() if line.split(": ", 1)[0] not in fields]  # the auth block
+        front = "".join(f"{k}: {v}\n" for k, v in fields.items()) + "".join(line + "\n" for line in kept)
+        path.write_text(f"---\n{front}---\n{body}")
+        touch_later(path)
+        return action, path.relative_to(self.site).as_posix()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_front_matter_edits_are_planned_by_difference_as_a_full_plan_would(tmp_path: Path, seed: int,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Edits of titles, dates and tags keep every page in its place: the plan is made again by
+    difference. It must equal the full planner's, and the output a clean build's."""
+    monkeypatch.setattr(collections, "FEED_ENTRIES", 3)  # so date edits move posts into the feed and out
+    site = write_files(tmp_path / "site", REPLAN_SITE)
+    builder = LiveBuilder(site, tmp_path / "live")
+    builder.rebuild()
+    full_rebuilds = []
+    original = rebuild_module.plan_pages
+    monkeypatch.setattr(rebuild_module, "plan_pages", lambda *a, **k: full_rebuilds.append(a) or original(*a, **k))
+    editor = FrontMatterEditor(site, random.Random(seed))
+    for step in range(14):
+        action, name = editor.act(step)
+        builder.rebuild(Changes(frozenset({name})))
+        loaded = pipeline.load_site(builder.configure(config_of(site)), {}, drafts=True)
+        assert builder._plan is not None and listed(builder._plan) == listed(loaded.plan), \
+            f"seed {seed}, step {step}: after {action} of {name}"
+        assert tree(tmp_path / "live") == clean_with_protected(site, tmp_path / f"clean{step}"), \
+            f"seed {seed}, step {step}: after {action} of {name}"
+    assert full_rebuilds == []
+
+
+def test_a_post_that_another_posts_date_edit_brings_into_the_feed_is_rendered_for_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(collections, "FEED_ENTRIES", 3)  # e, f and g; d was never in the feed
+    site = write_files(tmp_path / "site", SITE)
+    builder = LiveBuilder(site, tmp_path / "live")
+    builder.rebuild()
+    post = site / "content/blog/g.md"
+    post.write_text(post.read_text().replace("date: 2026-01-07", "date: 2020-01-01"))
+    touch_later(post)
+    result = builder.rebuild(Changes(frozenset({"content/blog/g.md"})))
+    assert "blog/d/index.html" in result.changed  # rendered again: the feed needs its HTML
+    assert b"Body d." in (tmp_path / "live/feed.xml").read_bytes()
+    assert tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
+def test_an_edit_that_moves_a_page_or_a_sidebar_entry_is_planned_whole(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    site = write_files(tmp_path / "site", REPLAN_SITE)
+    builder = LiveBuilder(site, tmp_path / "live")
+    builder.rebuild()
+    full_rebuilds = []
+    original = rebuild_module.plan_pages
+    monkeypatch.setattr(rebuild_module, "plan_pages", lambda *a, **k: full_rebuilds.append(a) or original(*a, **k))
+    edits = [("content/docs/start.md", "title: Start", "title: Begin"),  # its sidebar entry
+             ("content/blog/a.md", "title: Post a", "title: Post a\nslug: moved"),  # its URL
+             ("content/blog/b.md", "title: Post b", "title: Post b\ndraft: true"),
+             ("content/blog/c.md", "title: Post c", "title: Post c\nauth: required"),
+             ("content/blog/d.md", "title: Post d", "title: Post d\nlayout: page"),
+             ("content/blog/e.md", "title: Post e", "title: Post e\nimage: pic.png")]
+    for number, (name, old, new) in enumerate(edits, start=1):
+        path = site / name
+        path.write_text(path.read_text().replace(old, new))
+        touch_later(path)
+        builder.rebuild(Changes(frozenset({name})))
+        assert len(full_rebuilds) == number, name
+        assert tree(tmp_path / "live") == clean_with_protected(site, tmp_path / f"clean{number}"), name
+    # and a tag page that would take another page's URL, or a public file's, is the full planner's to report
+    clashes = [("content/taken.md", "---\ntitle: Taken\npermalink: /tags/brand-new/\n---\nHere.\n", "brand-new",
+                "the URL /tags/brand-new/ is claimed by both"),
+               ("public/tags/other-new/index.html", "<p>Mine</p>\n", "other-new",
+                "this file and the page of tag 'other-new' would both be written")]
+    for name, text, tag, error in clashes:
+        write_files(site, {name: text})
+        builder.rebuild(Changes(frozenset({name})))
+        path = site / "content/blog/f.md"
+        path.write_text(re.sub(r"tags: \[.*\]", f"tags: [{tag}]", path.read_text()))
+        touch_later(path)
+        before = tree(tmp_path / "live")
+        with pytest.raises(BuildFailed, match=re.escape(error)):
+            builder.rebuild(Changes(frozenset({"content/blog/f.md"})))
+        assert tree(tmp_path / "live") == before
+        path.write_text(path.read_text().replace(f"tags: [{tag}]", "tags: [t2]"))
+        builder.rebuild(Changes(frozenset({"content/blog/f.md"})))
 
 
 POST_LAYOUT = '{% extends "base.html" %}{% block main %}<h1>{{ page.title }}</h1>{{ page.html }}{% endblock %}'

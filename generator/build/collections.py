@@ -7,11 +7,12 @@ escaping (it is tiny and must be byte-for-byte deterministic).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import unicodedata
 from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import islice
 from xml.sax.saxutils import escape, quoteattr
 
@@ -49,22 +50,37 @@ class Tag:
     def url(self) -> str:
         return f"{TAGS_URL}{self.slug}/"
 
+    @cached_property
+    def members_digest(self) -> bytes:
+        """A short digest of the name, the slug and the pages' sources, for fingerprints."""
+        text = "\0".join([self.name, self.slug, *(p.source for p in self.pages)])
+        return hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest()
+
 
 def collect_tags(pages: Iterable[Page]) -> list[Tag]:
     """Tags by slug (``Web`` and ``web`` are one tag, named as first seen in source order),
     sorted by name."""
-    names: dict[str, tuple[str, str]] = {}  # slug -> (source, name) of its first use
     members: dict[str, list[Page]] = {}
     for page in sorted((p for p in pages if p.tags), key=newest_first):  # so each tag's pages are in order
-        for name in page.tags:
-            slug = slugify(name)
+        for slug in tag_slugs(page):
             members.setdefault(slug, []).append(page)
-            first = names.get(slug)
-            if first is None or page.source < first[0]:
-                names[slug] = (page.source, name)
-    tags = [Tag(name=names[slug][1], slug=slug, pages=tuple(tagged)) for slug, tagged in members.items()]
-    tags.sort(key=lambda t: (t.name.lower(), t.slug))
-    return tags
+    return sort_tags(make_tag(slug, tagged) for slug, tagged in members.items())
+
+
+def tag_slugs(page: Page) -> list[str]:
+    """The slug of each of the page's tags, in its order (a page is in a tag once per spelling)."""
+    return [slugify(name) for name in page.tags]
+
+
+def make_tag(slug: str, members: Sequence[Page]) -> Tag:
+    """The tag of ``members`` (newest first), named as the page first in source order spells it."""
+    first = min(members, key=lambda p: p.source)
+    name = next(name for name in first.tags if slugify(name) == slug)
+    return Tag(name=name, slug=slug, pages=tuple(members))
+
+
+def sort_tags(tags: Iterable[Tag]) -> list[Tag]:
+    return sorted(tags, key=lambda t: (t.name.lower(), t.slug))
 
 
 @dataclass(frozen=True)
@@ -179,11 +195,15 @@ def sitemap(config: SiteConfig, entries: Iterable[tuple[str, dt.date | None]]) -
     base = config.base_url
     out = ['<?xml version="1.0" encoding="utf-8"?>',
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for url, lastmod in sorted(entries):
-        out.append(f"  <url><loc>{escape(with_base(base, url))}</loc>"
-                   + (f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else "") + "</url>")
+    out += [_sitemap_url(base, url, lastmod) for url, lastmod in sorted(entries)]
     out.append("</urlset>")
     return "\n".join(out) + "\n"
+
+
+@lru_cache(maxsize=1 << 16)  # the dev server writes the sitemap again after each edit of a page's date or tags
+def _sitemap_url(base: str, url: str, lastmod: dt.date | None) -> str:
+    return (f"  <url><loc>{escape(with_base(base, url))}</loc>"
+            + (f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod else "") + "</url>")
 
 
 def robots_txt(config: SiteConfig) -> str:

@@ -7,6 +7,7 @@ Everything here is pure: it takes text and returns data or raises
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import posixpath
 import re
@@ -65,6 +66,11 @@ class Page:
         return json.dumps([self.source, self.url, self.title, self.description, self.date, self.updated,
                            self.tags, self.draft, self.layout, self.auth, self.groups, self.extra],
                           sort_keys=True, default=str, ensure_ascii=False)
+
+    @cached_property
+    def meta_digest(self) -> bytes:
+        """A short digest of :attr:`meta`, for fingerprints over many pages."""
+        return hashlib.blake2b(self.meta.encode("utf-8"), digest_size=16).digest()
 
     @property
     def section(self) -> str:
@@ -308,6 +314,7 @@ def without_body(page: Page) -> Page:
         return page
     slim = replace(page, body=UNREAD)
     slim.__dict__["meta"] = page.meta  # the cached_property's own slot: not computed again
+    slim.__dict__["meta_digest"] = page.meta_digest
     return slim
 
 

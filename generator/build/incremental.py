@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -27,7 +28,7 @@ from atoll.build.model import SiteModel
 from atoll.build.sources import text_digest
 from atoll.build.tasks import Kind, Task
 
-STATE_FORMAT = 4
+STATE_FORMAT = 5
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,11 @@ def digest(text: str | bytes) -> str:
     return text_digest(text.encode("utf-8") if isinstance(text, str) else text)
 
 
+def _metas_digest(pages: Iterable[Page]) -> str:
+    """A digest of the pages' :attr:`~Page.meta`, in order."""
+    return text_digest(b"".join(page.meta_digest for page in pages))
+
+
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str, ensure_ascii=False)
 
@@ -83,7 +89,6 @@ class Fingerprints:
         ]))
         self._values: dict[str, str] = {}
         self._by_slug = {t.slug: t for t in model.tags}
-        self._index = {p.source: i for i, p in enumerate(model.pages)}
 
     @staticmethod
     def meta(page: Page) -> str:
@@ -92,12 +97,12 @@ class Fingerprints:
     def _collection(self, name: str) -> str:
         m = self.model
         if name == "posts":
-            return digest("\n".join(self.meta(p) for p in m.posts))
+            return _metas_digest(m.posts)
         if name == "pages":
-            return digest("\n".join(self.meta(p) for p in m.pages))
+            return _metas_digest(m.pages)
         if name == "tags":
-            return digest(_canonical([[t.name, t.slug, [p.source for p in t.pages]] for t in m.tags])
-                          + self.value("col:posts") + self.value("col:pages"))
+            return text_digest(b"".join(t.members_digest for t in m.tags)
+                               + self.value("col:posts").encode() + self.value("col:pages").encode())
         return "unknown"
 
     def value(self, dep: str) -> str:
@@ -167,6 +172,14 @@ class ReuseCheck:
     def changed_deps(self) -> set[str]:
         return {dep for dep, old in self.state.dep_values.items()
                 if self.fingerprints.value(dep) != old} if self.same_global else set()
+
+    def stale_outputs(self) -> set[str] | None:
+        """The previous outputs whose recorded dependencies changed (None: any may have, as the
+        global key did)."""
+        if not self.same_global:
+            return None
+        changed = self.changed_deps
+        return {output for output, entry in self.state.entries.items() if not changed.isdisjoint(entry.deps)}
 
     def unchanged(self, task: Task, entry: Entry, key: str) -> bool:
         if self.same_global and entry.key == key and self.changed_deps.isdisjoint(entry.deps):

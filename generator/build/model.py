@@ -37,7 +37,8 @@ class SiteModel:
     @property
     def public_pages(self) -> tuple[Page, ...]:
         """The pages whose own content is public (the sitemap's)."""
-        return tuple(p for p in self.pages if p not in self.protection)
+        protected = self.protection.access
+        return tuple(p for p in self.pages if p.source not in protected) if protected else self.pages
 
     def auth_json(self) -> str | None:
         """The auth config as it goes into each page's JSON data block."""

@@ -85,10 +85,15 @@ def check_fields(page: Page, errors: ErrorList) -> None:
                              page.source, page.lines.get("nav"), "e.g. nav: [getting-started.md, guides/]"))
 
 
+def in_nav(page: Page) -> bool:
+    """Whether the page is in a section's tree (a top-level page or a blog post is not)."""
+    return bool(page.section) and page.section != BLOG_SECTION
+
+
 def _tree(pages: Iterable[Page]) -> dict[str, _Folder]:
     sections: dict[str, _Folder] = {}
     for page in pages:
-        if not page.section or page.section == BLOG_SECTION:
+        if not in_nav(page):
             continue
         parts = page.rel.split("/")
         folder = sections.setdefault(parts[0], _Folder(parts[0]))

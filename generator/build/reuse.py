@@ -55,23 +55,30 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
                    staging: Path, old_output: Folders | None, jobs: int | None = None,
                    progress: Progress | None = None, check_files: bool = True,
                    markup_cache: MarkupCache | None = None, candidates: frozenset[str] | None = None,
-                   flat: bool = False, first: FirstPass | None = None) -> Rendering:
+                   same_deps: bool = True, flat: bool = False, first: FirstPass | None = None) -> Rendering:
     """Render into ``staging`` every task whose inputs changed since ``previous`` was recorded.
 
     ``records`` are this build's sources (from loading). ``check_files`` also
     re-renders outputs whose file in ``old_output`` was changed or deleted by hand
     since (``atoll build``; the dev server owns its folder). ``markup_cache`` keeps
     rendered markdown between builds (:mod:`atoll.build.markupcache`). ``candidates``: the
-    outputs that may differ, when the caller knows (the dev server after body-only edits:
-    the other outputs and every dependency are as ``previous`` recorded them). ``flat``: the
+    outputs whose own inputs may differ, when the caller knows (the dev server after front
+    matter or body edits); with ``same_deps`` every dependency is as ``previous`` recorded it
+    (body-only edits), otherwise the outputs whose recorded dependencies changed are rendered
+    too. ``flat``: the
     renders go into ``staging`` flat, for an in-place update (:func:`~atoll.build.inplace.scratch_file`).
     ``first``: outputs rendered and handed over before the others (:class:`FirstPass`).
     """
     model = plan.model
     fingerprints = Fingerprints(model, {s: r.digest for s, r in records.items()}, drafts)
     check = ReuseCheck(previous, fingerprints)
+    if candidates is not None and not same_deps:
+        stale = check.stale_outputs()
+        candidates = None if stale is None else candidates | stale
     feed_posts = model.feed_posts
     feed_outputs = {p.output for p in feed_posts}
+    if candidates is not None:  # a post newly in the feed is rendered for its HTML (kept for feed posts only)
+        candidates |= {o for o in feed_outputs if o not in previous.entries or previous.entries[o].html is None}
     todo: list[Task] = []
     reused: list[Task] = []
     keys: dict[str, str] = {}
@@ -100,7 +107,7 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
         stat = stats.get(task.output) or stat_of(parallel.staged_file(staging, task.output, flat=flat))
         entries[task.output] = Entry(fingerprints.fingerprint(task, result.deps), result.deps, keys[task.output],
                                      stat, result.html)
-    dep_values = check.dep_values(entries, unchanged=candidates is not None)
+    dep_values = check.dep_values(entries, unchanged=candidates is not None and same_deps)
     state = BuildState(sources=records, entries=entries, output=previous.output,
                        global_key=fingerprints.global_key, dep_values=dep_values)
     feed_html = {p.source: entries[p.output].html or "" for p in feed_posts}

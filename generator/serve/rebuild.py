@@ -18,12 +18,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from atoll.build.cache import markup_cache
+from atoll.build.content import Page
 from atoll.build.incremental import BuildState
 from atoll.build.inplace import Folders, InPlace, Update, scratch_folder, sweep_scratch
 from atoll.build.loading import Loaded, load_pages
 from atoll.build.output import MARKER
 from atoll.build.pipeline import plan_pages, undone_on_failure, write_in_place
 from atoll.build.planning import Plan
+from atoll.build.replan import rendered_anew, replan_listed
 from atoll.build.reuse import FirstPass, Rendering, render_changed
 from atoll.build.search import INDEX_DIR, INDEX_PREFIX, index_site
 from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content
@@ -51,6 +53,15 @@ class Rebuild:
     shown: tuple[str, ...] = ()  # URLs of pages moved in before the rest were rendered (``viewed``)
 
 
+@dataclass(frozen=True)
+class Shortcut:
+    """A rebuild that keeps the previous plan's pages in their places (:meth:`LiveBuilder._shortcut`)."""
+
+    plan: Plan
+    candidates: frozenset[str]  # the outputs whose own inputs may differ
+    listed: bool  # what listings show changed too (not only bodies): collections, tags, the sitemap
+
+
 class LiveBuilder:
     """Rebuilds ``site_root`` into ``out`` (drafts included unless asked otherwise)."""
 
@@ -67,7 +78,7 @@ class LiveBuilder:
         self.lock = threading.Lock()
         self._check_files = False
         self._sources: dict[str, SourceFile] | None = None  # content files, as of the last scan
-        self._plan: Plan | None = None  # the last good rebuild's, for body-only edits
+        self._plan: Plan | None = None  # the last good rebuild's, for page edits (_shortcut)
         self._page_tasks: dict[str, Task] = {}  # page source -> its task in the plan (and index in its pages)
         self._told: set[str] = set()  # notes already shown
         self._notes: list[str] = []  # notes of the current rebuild
@@ -92,20 +103,20 @@ class LiveBuilder:
             started = time.perf_counter()
             sources, maybe_changed = self._known_sources(changes)
             loaded = load_pages(sources, self.state.sources, jobs=self.jobs, maybe_changed=maybe_changed)
-            plan = fast = self._with_new_bodies(changes, loaded)
-            if plan is None:
+            shortcut = self._shortcut(changes, loaded)
+            if shortcut is None:
                 plan, errors = plan_pages(self.configure(load_config(self.site_root)), loaded.pages,
                                           drafts=self.drafts)
                 if loaded.errors or errors:
                     raise BuildFailed([*loaded.errors, *errors])
-            candidates = None if fast is None else frozenset(
-                self._page_tasks[source].output for source in loaded.changed if source in self._page_tasks)
-            rendering, changed, early = self._render_and_write(plan, loaded, index=index, candidates=candidates,
+            else:
+                plan = shortcut.plan
+            rendering, changed, early = self._render_and_write(plan, loaded, index=index, shortcut=shortcut,
                                                                viewed=viewed, shown=shown)
             self.state = replace(rendering.state, output=str(self.out))
             self._check_files = False  # from now on the folder is ours alone
             self._plan = plan
-            if fast is None:
+            if shortcut is None:  # (a shortcut keeps every page's task)
                 self._page_tasks = {plan.model.pages[t.index].source: t for t in plan.tasks if t.kind is Kind.PAGE}
             return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
                            seconds=time.perf_counter() - started, shown=early)
@@ -117,27 +128,40 @@ class LiveBuilder:
             self._told.update(notes)
             return notes
 
-    def _with_new_bodies(self, changes: Changes | None, loaded: Loaded) -> Plan | None:
-        """The common case, fast: only the bodies of existing pages changed.
+    def _shortcut(self, changes: Changes | None, loaded: Loaded) -> Shortcut | None:
+        """The common cases, fast: only existing pages changed, in their bodies or in what
+        listings show of them.
 
-        Their titles, dates, tags, URLs... (``Page.meta``) are as before, so the
-        previous plan holds with the new pages in it: no listing, tag page, sitemap
-        or link elsewhere can differ, and rendering finds only these pages changed.
-        Anything else returns None: the site is planned again.
+        When their titles, dates, tags, URLs... (``Page.meta``) are as before, the previous
+        plan holds with the new pages in it: no listing, tag page, sitemap or link elsewhere
+        can differ, and rendering finds only these pages changed. When those changed but the
+        pages keep their places, the plan is made again by difference
+        (:func:`~atoll.build.replan.replan_listed`). Anything else returns None: the site is
+        planned again.
         """
         plan = self._plan
         if plan is None or changes is None or changes.rescan or not changes.paths or loaded.errors:
             return None
         if not changes.paths <= self._page_tasks.keys():
             return None  # a layout, a script, site.yaml, the blog's intro, a new page...
-        pages = list(plan.model.pages)
+        edited: dict[int, Page] = {}
         for name in loaded.changed:
             task = self._page_tasks.get(name)
             record = loaded.records.get(name)
-            if task is None or record is None or record.page.meta != pages[task.index].meta:
+            if task is None or record is None:
                 return None
-            pages[task.index] = record.page
-        return replace(plan, model=replace(plan.model, pages=tuple(pages)))
+            edited[task.index] = record.page
+        pages = plan.model.pages
+        if all(page.meta == pages[index].meta for index, page in edited.items()):
+            kept = list(pages)
+            for index, page in edited.items():
+                kept[index] = page
+            outputs = frozenset(self._page_tasks[page.source].output for page in edited.values())
+            return Shortcut(replace(plan, model=replace(plan.model, pages=tuple(kept))), outputs, listed=False)
+        replanned = replan_listed(plan, edited)
+        if replanned is None:
+            return None
+        return Shortcut(replanned, rendered_anew(plan, replanned, edited), listed=True)
 
     def _known_sources(self, changes: Changes | None) -> tuple[list[SourceFile], set[str] | None]:
         """The content files, and those that may have changed (None: any may have)."""
@@ -156,13 +180,12 @@ class LiveBuilder:
                 self._sources.pop(name, None)
         return sorted(self._sources.values(), key=lambda s: s.rel), changed
 
-    def _render_and_write(self, plan: Plan, loaded: Loaded, *, index: bool, candidates: frozenset[str] | None,
+    def _render_and_write(self, plan: Plan, loaded: Loaded, *, index: bool, shortcut: Shortcut | None,
                           viewed: frozenset[str], shown: Callable[[tuple[str, ...]], None] | None,
                           ) -> tuple[Rendering, list[str], tuple[str, ...]]:
         """Render what changed into a scratch folder, then update the output folder in place
         (:mod:`atoll.build.inplace`), the search index with it when a page changed (or, without
-        ``index``, later). ``candidates``: the only outputs that can differ (body-only edits).
-        Also returns the URLs of the pages moved in first (see :meth:`rebuild`)."""
+        ``index``, later). Also returns the URLs of the pages moved in first (see :meth:`rebuild`)."""
         old_output = Folders(self.out) if self.state.output == str(self.out) else None
         with scratch_folder(self.out, background=True) as scratch:
             first: list[Update] = []
@@ -187,7 +210,8 @@ class LiveBuilder:
                 rendering = render_changed(plan, self.state, loaded.records, drafts=self.drafts, staging=scratch,
                                            flat=True, old_output=old_output, jobs=self.jobs,
                                            check_files=self._check_files, markup_cache=self.markup,
-                                           candidates=candidates, first=early)
+                                           candidates=None if shortcut is None else shortcut.candidates,
+                                           same_deps=shortcut is None or not shortcut.listed, first=early)
                 placed = [output for update in first for output in update.changed]
 
                 def index_stale(changed: list[str]) -> bool:
@@ -197,7 +221,8 @@ class LiveBuilder:
                     return stale and index
 
                 changed = write_in_place(plan, rendering, self.output, scratch, index_stale=index_stale,
-                                         same_outputs=candidates is not None, placed=frozenset(placed))
+                                         same_outputs=shortcut is not None and not shortcut.listed,
+                                         placed=frozenset(placed))
             for update in first:
                 update.commit()
         return rendering, placed + changed, urls
