@@ -451,6 +451,38 @@ def test_front_matter_edits_are_planned_by_difference_as_a_full_plan_would(tmp_p
     assert full_rebuilds == []
 
 
+@pytest.mark.parametrize("broken", ["link", "layout"])
+def test_files_of_a_failed_rebuild_are_looked_at_again_by_the_next(tmp_path: Path, broken: str) -> None:
+    """A watcher names only the files saved since the last rebuild: after one that failed,
+    the next must not keep what the failed files were before (the build state's version)."""
+    site = write_files(tmp_path / "site", SITE)
+    builder = LiveBuilder(site, tmp_path / "live")
+    builder.rebuild()
+    if broken == "link":  # a link to a page that does not exist yet
+        name, edit = "content/blog/a.md", ("Body a.", "Body a, see [the new one](fresh.md).")
+    else:
+        name, edit = "layouts/page.html", ("<h1>", "<h1 class='{{ page.title | nosuchfilter }}'>")
+    path = site / name
+    path.write_text(path.read_text().replace(*edit))
+    touch_later(path)
+    with pytest.raises(BuildFailed):
+        builder.rebuild(Changes(frozenset({name})))
+    other = site / "content/blog/b.md"
+    other.write_text(other.read_text() + "\nMore.\n")
+    touch_later(other)
+    if broken == "link":  # the missing page is written: the link now works, and shows
+        write_files(site, {"content/blog/fresh.md": "---\ntitle: Fresh\ndate: 2026-03-01\n---\nNew.\n"})
+        builder.rebuild(Changes(frozenset({"content/blog/b.md", "content/blog/fresh.md"})))
+        assert b'href="/blog/fresh/"' in (tmp_path / "live/blog/a/index.html").read_bytes()
+    else:  # the layout is still broken: still an error, not the old layout's pages
+        with pytest.raises(BuildFailed, match="nosuchfilter"):
+            builder.rebuild(Changes(frozenset({"content/blog/b.md"})))
+        path.write_text(path.read_text().replace(" class='{{ page.title | nosuchfilter }}'", ""))
+        touch_later(path)
+        builder.rebuild(Changes(frozenset({name})))
+    assert tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
 def test_a_post_that_another_posts_date_edit_brings_into_the_feed_is_rendered_for_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(collections, "FEED_ENTRIES", 3)  # e, f and g; d was never in the feed

@@ -84,6 +84,7 @@ class LiveBuilder:
         self._notes: list[str] = []  # notes of the current rebuild
         self.index_due = False  # pages changed since the search index was last brought up to date
         self._rebuilds = 0  # rebuilds that left the index due, so far
+        self._unsettled: frozenset[str] = frozenset()  # files changed since the last rebuild that succeeded
 
     def rebuild(self, changes: Changes | None = None, *, index: bool = True, viewed: frozenset[str] = frozenset(),
                 shown: Callable[[tuple[str, ...]], None] | None = None) -> Rebuild:
@@ -100,26 +101,40 @@ class LiveBuilder:
         instead of after the whole site. If the rest fails, they are moved back too.
         """
         with self.lock:
-            started = time.perf_counter()
-            sources, maybe_changed = self._known_sources(changes)
-            loaded = load_pages(sources, self.state.sources, jobs=self.jobs, maybe_changed=maybe_changed)
-            shortcut = self._shortcut(changes, loaded)
-            if shortcut is None:
-                plan, errors = plan_pages(self.configure(load_config(self.site_root)), loaded.pages,
-                                          drafts=self.drafts)
-                if loaded.errors or errors:
-                    raise BuildFailed([*loaded.errors, *errors])
-            else:
-                plan = shortcut.plan
-            rendering, changed, early = self._render_and_write(plan, loaded, index=index, shortcut=shortcut,
-                                                               viewed=viewed, shown=shown)
-            self.state = replace(rendering.state, output=str(self.out))
-            self._check_files = False  # from now on the folder is ours alone
-            self._plan = plan
-            if shortcut is None:  # (a shortcut keeps every page's task)
-                self._page_tasks = {plan.model.pages[t.index].source: t for t in plan.tasks if t.kind is Kind.PAGE}
-            return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
-                           seconds=time.perf_counter() - started, shown=early)
+            if changes is not None and self._unsettled:
+                changes = replace(changes, paths=changes.paths | self._unsettled)
+            try:
+                result = self._rebuild(changes, index=index, viewed=viewed, shown=shown)
+            except BaseException:
+                # Until a rebuild succeeds, the files of those that failed are looked at again:
+                # the state still holds what they were before.
+                self._unsettled = changes.paths if changes is not None else frozenset()
+                raise
+            self._unsettled = frozenset()
+            return result
+
+    def _rebuild(self, changes: Changes | None, *, index: bool, viewed: frozenset[str],
+                 shown: Callable[[tuple[str, ...]], None] | None) -> Rebuild:
+        started = time.perf_counter()
+        sources, maybe_changed = self._known_sources(changes)
+        loaded = load_pages(sources, self.state.sources, jobs=self.jobs, maybe_changed=maybe_changed)
+        shortcut = self._shortcut(changes, loaded)
+        if shortcut is None:
+            plan, errors = plan_pages(self.configure(load_config(self.site_root)), loaded.pages,
+                                      drafts=self.drafts)
+            if loaded.errors or errors:
+                raise BuildFailed([*loaded.errors, *errors])
+        else:
+            plan = shortcut.plan
+        rendering, changed, early = self._render_and_write(plan, loaded, index=index, shortcut=shortcut,
+                                                           viewed=viewed, shown=shown)
+        self.state = replace(rendering.state, output=str(self.out))
+        self._check_files = False  # from now on the folder is ours alone
+        self._plan = plan
+        if shortcut is None:  # (a shortcut keeps every page's task)
+            self._page_tasks = {plan.model.pages[t.index].source: t for t in plan.tasks if t.kind is Kind.PAGE}
+        return Rebuild(rendered=len(rendering.rendered), total=len(plan.tasks), changed=tuple(changed),
+                       seconds=time.perf_counter() - started, shown=early)
 
     def take_notes(self) -> list[str]:
         """Notes about skipped content/ files seen by the last rebuild (failed or not), each given once."""
