@@ -451,6 +451,23 @@ def test_front_matter_edits_are_planned_by_difference_as_a_full_plan_would(tmp_p
     assert full_rebuilds == []
 
 
+def test_a_link_added_by_a_body_edit_follows_the_page_it_points_to(tmp_path: Path) -> None:
+    """A body edit keeps the previous plan; the link it adds is a new dependency all the same."""
+    site = write_files(tmp_path / "site", SITE)
+    builder = LiveBuilder(site, tmp_path / "live")
+    builder.rebuild()
+    page = site / "content/blog/a.md"
+    page.write_text(page.read_text() + "\nSee [the next one](b.md).\n")
+    touch_later(page)
+    builder.rebuild(Changes(frozenset({"content/blog/a.md"})))
+    target = site / "content/blog/b.md"
+    target.write_text(target.read_text().replace("title: Post b", "title: Post b\nslug: bee"))
+    touch_later(target)
+    builder.rebuild(Changes(frozenset({"content/blog/b.md"})))
+    assert b'href="/blog/bee/"' in (tmp_path / "live/blog/a/index.html").read_bytes()
+    assert tree(tmp_path / "live") == clean_build(site, tmp_path / "clean")
+
+
 @pytest.mark.parametrize("broken", ["link", "layout"])
 def test_files_of_a_failed_rebuild_are_looked_at_again_by_the_next(tmp_path: Path, broken: str) -> None:
     """A watcher names only the files saved since the last rebuild: after one that failed,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -80,9 +80,9 @@ def _canonical(value: Any) -> str:
 class Fingerprints:
     """Dependency values for one build, each computed at most once."""
 
-    def __init__(self, model: SiteModel, page_digests: dict[str, str], drafts: bool) -> None:
+    def __init__(self, model: SiteModel, records: Mapping[str, SourceRecord], drafts: bool) -> None:
         self.model = model
-        self.page_digests = page_digests
+        self.records = records  # this build's sources: their digests
         config = model.config
         self.global_key = digest(_canonical([
             __version__, drafts, repr(config), model.auth_json(), sorted(model.scripts.items()),
@@ -130,14 +130,15 @@ class Fingerprints:
 
     def _page_key(self, task: Task) -> str:
         page = self.model.pages[task.index]
-        return f"{self.page_digests[page.source]}|{page.url}|{self.model.layouts[page.source]}"
+        return f"{self.records[page.source].digest}|{page.url}|{self.model.layouts[page.source]}"
 
     def _listing_key(self, task: Task) -> str:
         m = self.model
         pager = pager_at(m.posts, m.config.per_page, BLOG_URL, task.index)  # what the listing shows
         intro = m.section_index
+        record = self.records.get(intro.source) if intro else None
         return digest("\n".join([f"{task.index}/{pager.total}", intro.source if intro else "",
-                                 self.page_digests.get(intro.source, "") if intro else "",
+                                 record.digest if record else "",
                                  *(self.meta(p) for p in pager.items)]))
 
     def _gate_key(self, task: Task) -> str:
@@ -199,9 +200,15 @@ class ReuseCheck:
             return False
         return entry.stat == (st.st_size, st.st_mtime_ns)
 
-    def dep_values(self, entries: dict[str, Entry], *, unchanged: bool = False) -> dict[str, str]:
+    def dep_values(self, entries: dict[str, Entry], *, unchanged: bool = False,
+                   rendered: Iterable[str] = ()) -> dict[str, str]:
         """The values of every dependency ``entries`` recorded, as this build sees them;
-        ``unchanged``: the caller knows the previous build's values still hold."""
+        ``unchanged``: the caller knows the previous build's values still hold, and the
+        entries are the previous build's but for the outputs ``rendered``."""
+        before = self.state.entries
+        if unchanged and self.same_global and entries.keys() == before.keys() and all(
+                set(entries[output].deps) == set(before[output].deps) for output in rendered):
+            return self.state.dep_values  # the same dependencies, with the same values
         deps = {dep for entry in entries.values() for dep in entry.deps}
         known = self.state.dep_values if unchanged and self.same_global else {}
         return {dep: known[dep] if dep in known else self.fingerprints.value(dep) for dep in deps}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 from atoll.build import parallel
 from atoll.build.content import Page
@@ -21,18 +22,32 @@ RACY_NS = 2_000_000_000
 class Loaded:
     """The pages read, in source order, and what the next build needs to know of them."""
 
-    pages: list[Page]
+    sources: list[SourceFile]  # the content files, in order
     records: dict[str, SourceRecord]  # source -> its stat, digest and page, for the next load
     changed: frozenset[str]  # sources whose record differs from the previous one (new, edited, gone)
     errors: list[SiteError]
 
+    @cached_property
+    def pages(self) -> list[Page]:
+        """The pages, in source order (made when asked: the dev server's shortcuts keep the previous plan's)."""
+        return [self.records[s.source].page for s in self.sources if s.source in self.records]
 
-def _unread(sources: Iterable[SourceFile], previous: Mapping[str, SourceRecord],
+
+def _unread(sources: Sequence[SourceFile], previous: Mapping[str, SourceRecord],
             maybe_changed: set[str] | None) -> tuple[dict[str, SourceRecord], list[SourceFile]]:
     """The previous records still good (unchanged stat, or not named by the watcher), and the rest."""
     settled = time.time_ns() - RACY_NS
     kept: dict[str, SourceRecord] = {}
     todo: list[SourceFile] = []
+    if maybe_changed is not None:  # the common case, without a loop over every source
+        named = [source for source in sources if source.source in maybe_changed]
+        kept = dict(previous)
+        for name in maybe_changed:
+            kept.pop(name, None)
+        if kept.keys() == {source.source for source in sources} - maybe_changed:  # each other has its record
+            sources = named
+        else:
+            kept = {}
     for source in sources:
         record = previous.get(source.source)
         if record is not None and maybe_changed is not None and source.source not in maybe_changed:
@@ -74,6 +89,5 @@ def load_pages(sources: list[SourceFile], previous: Mapping[str, SourceRecord], 
         page = result.page if result.page is not None else previous[name].page  # None: same bytes
         records[name] = SourceRecord(result.stat, result.digest, page)
         changed.add(name)
-    changed |= set(previous) - set(records)
-    pages = [records[s.source].page for s in sources if s.source in records]
-    return Loaded(pages, records, frozenset(changed), errors)
+    changed |= previous.keys() - records.keys()
+    return Loaded(sources, records, frozenset(changed), errors)

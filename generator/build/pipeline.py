@@ -119,8 +119,10 @@ def swap_in(plan: Plan, previous: BuildState, site: LoadedSite, folders: Folders
     with undone_on_failure(staging.discard):
         rendering = render_changed(plan, previous, site.records, drafts=drafts, staging=staging.path,
                                    old_output=old_output, jobs=jobs, progress=progress, markup_cache=markup)
-        for task in rendering.reused:
-            staging.link(task.output, str(old_output.path(task.output)) if old_output else task.output)
+        rendered = {task.output for task in rendering.rendered}
+        for task in plan.tasks:
+            if task.output not in rendered:  # reused: the previous build's file
+                staging.link(task.output, str(old_output.path(task.output)) if old_output else task.output)
         for output, data in {**plan.files, **site_files(plan, rendering.feed_html)}.items():
             staging.write(output, data)
         for output, source in plan.copies.items():

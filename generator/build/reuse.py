@@ -44,8 +44,7 @@ class FirstPass:
 class Rendering:
     """The outcome of rendering a plan, and the state the next build starts from."""
 
-    rendered: list[Task]
-    reused: list[Task]
+    rendered: list[Task]  # (the plan's other tasks were reused)
     feed_html: dict[str, str]  # post source -> its HTML, for the feed
     state: BuildState
     changed: bool  # whether ``state`` differs from the previous one's entries
@@ -70,7 +69,7 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
     ``first``: outputs rendered and handed over before the others (:class:`FirstPass`).
     """
     model = plan.model
-    fingerprints = Fingerprints(model, {s: r.digest for s, r in records.items()}, drafts)
+    fingerprints = Fingerprints(model, records, drafts)
     check = ReuseCheck(previous, fingerprints)
     if candidates is not None and not same_deps:
         stale = check.stale_outputs()
@@ -79,18 +78,24 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
     feed_outputs = {p.output for p in feed_posts}
     if candidates is not None:  # a post newly in the feed is rendered for its HTML (kept for feed posts only)
         candidates |= {o for o in feed_outputs if o not in previous.entries or previous.entries[o].html is None}
-    todo: list[Task] = []
-    reused: list[Task] = []
-    keys: dict[str, str] = {}
-    for task in plan.tasks:
-        if candidates is not None and task.output not in candidates and task.output in previous.entries:
-            reused.append(task)
-            continue
-        keys[task.output] = key = fingerprints.task_key(task)
-        ok = candidates is None and check.reusable(task, key, old_output, check_file=check_files)
-        if ok and task.output in feed_outputs and previous.entries[task.output].html is None:
-            ok = False  # newly in the feed: its HTML is needed
-        (reused if ok else todo).append(task)
+    if candidates is not None:  # the other outputs are the previous build's, unchecked
+        known = previous.entries
+        todo = [t for t in plan.tasks if t.output in candidates or t.output not in known]
+        keys = {t.output: fingerprints.task_key(t) for t in todo}
+        entries = dict(known)
+        for gone in known.keys() - {t.output for t in plan.tasks}:
+            del entries[gone]
+    else:
+        todo = []
+        reused: list[Task] = []
+        keys = {}
+        for task in plan.tasks:
+            keys[task.output] = key = fingerprints.task_key(task)
+            ok = check.reusable(task, key, old_output, check_file=check_files)
+            if ok and task.output in feed_outputs and previous.entries[task.output].html is None:
+                ok = False  # newly in the feed: its HTML is needed
+            (reused if ok else todo).append(task)
+        entries = {t.output: previous.entries[t.output] for t in reused}
     early = [t for t in todo if t.output in first.outputs] if first and len(todo) >= FIRST_PASS_MIN else []
     results = render_all_by_output(model, early, staging, jobs=jobs, markup_cache=markup_cache, flat=flat)
     stats = {o: stat_of(parallel.staged_file(staging, o, flat=flat)) for o, r in results.items() if not r.errors}
@@ -101,18 +106,18 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
     errors = [e for t in todo for e in results[t.output].errors]
     if errors:
         raise BuildFailed(errors)
-    entries = {t.output: previous.entries[t.output] for t in reused}
     for task in todo:
         result = results[task.output]
         stat = stats.get(task.output) or stat_of(parallel.staged_file(staging, task.output, flat=flat))
         entries[task.output] = Entry(fingerprints.fingerprint(task, result.deps), result.deps, keys[task.output],
                                      stat, result.html)
-    dep_values = check.dep_values(entries, unchanged=candidates is not None and same_deps)
+    dep_values = check.dep_values(entries, unchanged=candidates is not None and same_deps,
+                                  rendered=(t.output for t in todo))
     state = BuildState(sources=records, entries=entries, output=previous.output,
                        global_key=fingerprints.global_key, dep_values=dep_values)
     feed_html = {p.source: entries[p.output].html or "" for p in feed_posts}
     changed = bool(todo) or entries.keys() != previous.entries.keys()
-    return Rendering(todo, reused, feed_html, state, changed)
+    return Rendering(todo, feed_html, state, changed)
 
 
 def render_all_by_output(model: SiteModel, tasks: list[Task], staging: Path, *, jobs: int | None,

@@ -78,6 +78,7 @@ class LiveBuilder:
         self.lock = threading.Lock()
         self._check_files = False
         self._sources: dict[str, SourceFile] | None = None  # content files, as of the last scan
+        self._ordered: list[SourceFile] | None = None  # the same, in order
         self._plan: Plan | None = None  # the last good rebuild's, for page edits (_shortcut)
         self._page_tasks: dict[str, Task] = {}  # page source -> its task in the plan (and index in its pages)
         self._told: set[str] = set()  # notes already shown
@@ -183,17 +184,21 @@ class LiveBuilder:
         if changes is None or changes.rescan or self._sources is None:
             sources, self._notes = discover_content(self.site_root)
             self._sources = {s.source: s for s in sources}
+            self._ordered = sources
             return sources, None
         in_content = [p for p in changes.paths if p.startswith(f"{CONTENT}/")]
         self._notes = []  # other files in content/ are page bundles' files, not notes
         changed = {p for p in in_content if p.endswith(".md")}
         for name in changed:
             source = content_source(self.site_root, name)
-            if source is not None:
+            if source is not None and self._sources.get(name) != source:
                 self._sources[name] = source
-            else:
-                self._sources.pop(name, None)
-        return sorted(self._sources.values(), key=lambda s: s.rel), changed
+                self._ordered = None
+            elif source is None and self._sources.pop(name, None) is not None:
+                self._ordered = None
+        if self._ordered is None:
+            self._ordered = sorted(self._sources.values(), key=lambda s: s.rel)
+        return self._ordered, changed
 
     def _render_and_write(self, plan: Plan, loaded: Loaded, *, index: bool, shortcut: Shortcut | None,
                           viewed: frozenset[str], shown: Callable[[tuple[str, ...]], None] | None,
