@@ -18,6 +18,7 @@ import pytest
 from atoll.errors import StartError
 from atoll.serve import rebuild as rebuild_module
 from atoll.serve.http import DevState, page_path
+from atoll.serve import server as server_module
 from atoll.serve.server import DevServer, ServeError, ServeOptions
 from serve_helpers import dev_server, free_port, get
 from sitekit import clean_build, tree, write_files
@@ -157,6 +158,26 @@ def test_served_output_equals_a_clean_build(tmp_path: Path) -> None:
 
         wait_for(settled)
     assert served == clean_build(site, tmp_path / "clean", server.origin + "/")
+
+
+def test_saves_in_quick_succession_are_indexed_by_one_run_after_them(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(server_module, "INDEX_QUIET", 3.0)  # far longer than a rebuild of this site
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site) as server:
+        runs: list[bool] = []
+        refresh = server.builder.refresh_index
+        monkeypatch.setattr(server.builder, "refresh_index", lambda: runs.append(refresh()) or runs[-1])
+        page = site / "content/index.md"
+        for n in range(3):
+            page.write_text(f"---\ntitle: Home\n---\nSaved {n}.\n")
+            wait_for(lambda n=n: f"Saved {n}.".encode() in get(server.origin + "/")[2])
+        wait_for(lambda: runs == [True], timeout=20)
+        assert not server.builder.index_due
+        index = (server.builder.out / "pagefind").rglob("*")
+        assert any(f.is_file() for f in index)
+        time.sleep(0.5)
+        assert runs == [True]  # one run for the three saves
 
 
 def test_busy_port_names_the_flag(tmp_path: Path) -> None:

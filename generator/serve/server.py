@@ -37,6 +37,7 @@ from atoll.serve.watch import Watcher
 
 SERVE_STATE = "serve-state.pickle"
 EXCERPT_LINES = 2  # source lines shown above and below an error's line
+INDEX_QUIET = 1.0  # seconds without a rebuild before the search index is brought up to date
 
 
 DEFAULT_PORT, DEFAULT_IDP_PORT = 4321, 4322
@@ -294,10 +295,14 @@ class DevServer:
 
     def _index_in_thread(self) -> None:
         """The search index, brought up to date after the browsers reloaded (Pagefind reads
-        every page: on a big site it takes seconds); one run covers any rebuilds before it."""
+        every page: on a big site it takes seconds); one run covers any rebuilds before it.
+        It waits for :data:`INDEX_QUIET` without a rebuild, so that saves in quick succession
+        (an editor's autosave) do not each start a run that the next rebuild competes with."""
         while True:
             self._index_wanted.wait()
             self._index_wanted.clear()
+            while self._index_wanted.wait(INDEX_QUIET):  # another rebuild meanwhile: wait again
+                self._index_wanted.clear()
             try:
                 self.builder.refresh_index()
             except BuildFailed as exc:
