@@ -17,8 +17,8 @@ import pytest
 
 from atoll.errors import StartError
 from atoll.serve import rebuild as rebuild_module
-from atoll.serve.http import DevState, page_path
 from atoll.serve import server as server_module
+from atoll.serve.http import DevState, page_path
 from atoll.serve.server import DevServer, ServeError, ServeOptions
 from serve_helpers import dev_server, free_port, get
 from sitekit import clean_build, tree, write_files
