@@ -233,6 +233,8 @@ def serve_site(root: Path, *, port: int | None = None, idp_port: int | None = No
             "--jobs", "1"]
     process = start_process(f"atoll serve on {url}", argv, root.parent / f"serve-{port}.log")
     process.wait_until_ready(f"{url}/")
+    if "search: false" not in (root / "site.yaml").read_text(encoding="utf-8"):
+        process.wait_until_ready(f"{url}/pagefind/pagefind.js")  # built after the pages, in the background
     idp_url = f"http://127.0.0.1:{idp_port}" if dev_idp else None
     if idp_url is not None:
         process.wait_until_ready(f"{idp_url}/.well-known/openid-configuration")

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from atoll.build import reuse
+from atoll.serve import server as server_module
 from serve_helpers import dev_server
 from sitekit import write_files
 
@@ -141,3 +142,27 @@ def test_a_layout_edit_shows_the_open_page_first_and_reloads_it_once(page: Page,
         expect(home.locator("main")).to_be_visible()
         assert loads == [server.origin + "/blog/p1/"]  # shown first, and not reloaded again at the end
         assert home_loads == [server.origin + "/"]  # the home page is reloaded once the rebuild is done
+
+
+def test_the_server_serves_before_the_first_search_index_which_follows(
+        page: Page, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages are served as soon as they are built; search works once Pagefind has run, with no edit."""
+    monkeypatch.setattr(server_module, "INDEX_QUIET", 4.0)  # the page is open before Pagefind starts
+    site = write_files(tmp_path / "site", {**SITE, "content/about.md": "---\ntitle: About\n---\nWombats live here.\n"})
+    with dev_server(site) as server:
+        assert "the search index follows" in server.log_text.getvalue()  # type: ignore[attr-defined]
+        page.goto(server.origin + "/")
+        expect(page.locator("main")).to_contain_text("First version.")
+        box = page.locator("#atoll-search-input")
+        box.focus()  # the search code loads on first use
+        box.fill("wombats")
+        expect(page.locator("#atoll-search-results")).to_contain_text("Search is not available on this build.")
+        deadline = time.monotonic() + 30
+        while not (server.builder.out / "pagefind" / "pagefind.js").is_file():
+            assert time.monotonic() < deadline, "no search index"
+            time.sleep(0.1)
+        page.reload()
+        box.focus()
+        box.fill("wombats")
+        expect(page.locator("#atoll-search-results [role=option] a")).to_have_attribute("href", "/about/",
+                                                                                         timeout=10_000)

@@ -163,6 +163,8 @@ class DevServer:
         self.http_server.add_sockets(sockets)
         self._indexer = threading.Thread(target=self._index_in_thread, name="atoll-search-index", daemon=True)
         self._indexer.start()
+        if self.builder.index_due:
+            self._index_wanted.set()
         self.watcher = Watcher(self.site_root, self._rebuild_in_thread, config.theme)
         self.watcher.start()
         watched = ", ".join("/".join(folder) + "/" for folder in self.watcher.folders)
@@ -240,12 +242,15 @@ class DevServer:
         return [session, r"/api/.*"] if session.startswith("/") else [r"/api/.*"]
 
     def _initial_build(self) -> None:
+        """Every page, before serving; the search index follows in the background (on a big site
+        Pagefind takes as long as the pages did, and the author need not wait for it)."""
         started = time.perf_counter()
-        result = self._try_rebuild(None)
+        result = self._try_rebuild(None, index=False)
         if result is not None:
             reused = result.total - result.rendered
             detail = f" ({reused} unchanged since the last session)" if reused else ""
-            self.say(f"Built {result.total} pages{detail} in {time.perf_counter() - started:.2f} s")
+            later = "; the search index follows" if self.builder.index_due else ""
+            self.say(f"Built {result.total} pages{detail} in {time.perf_counter() - started:.2f} s{later}")
 
     # ------------------------------------------------------------ rebuilds
 
