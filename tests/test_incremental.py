@@ -151,9 +151,7 @@ def snapshot(site: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize("watched", [False, True], ids=["rescan", "watcher-hints"])
 @pytest.mark.parametrize("seed", range(5))
 def test_live_builder_matches_clean_build_after_random_edits(tmp_path: Path, seed: int, watched: bool) -> None:
-    site = write_files(tmp_path / "site", SITE)
-    builder = LiveBuilder(site, tmp_path / "live")
-    builder.rebuild()
+    site, builder = live_site(tmp_path, SITE)
     editor = Editor(site, random.Random(seed))
     for step in range(12):
         before = snapshot(site)
@@ -224,9 +222,7 @@ def test_layout_change_rerenders_only_its_users(tmp_path: Path) -> None:
 
 
 def test_failed_rebuild_changes_nothing_and_recovers(tmp_path: Path) -> None:
-    site = write_files(tmp_path / "site", SITE)
-    builder = LiveBuilder(site, tmp_path / "live")
-    builder.rebuild()
+    site, builder = live_site(tmp_path, SITE)
     before = tree(tmp_path / "live")
     post = site / "content/blog/a.md"
     good = post.read_text()
@@ -336,13 +332,25 @@ def test_no_cache_and_clean(tmp_path: Path) -> None:
     assert cleaned.code == 0 and not (site / "dist").exists() and not cache.cache_path(site).exists()
 
 
-def test_body_edits_take_the_fast_path_and_match_a_clean_build(tmp_path: Path, monkeypatch) -> None:
-    site = write_files(tmp_path / "site", SITE)
+def live_site(tmp_path: Path, files: dict[str, str | bytes]) -> tuple[Path, LiveBuilder]:
+    """A site and a dev-server builder that has built it once."""
+    site = write_files(tmp_path / "site", files)
     builder = LiveBuilder(site, tmp_path / "live")
     builder.rebuild()
-    full_rebuilds = []  # the site planned again, rather than the previous plan kept with new bodies
+    return site, builder
+
+
+def full_plans(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each time the dev server plans the whole site again, rather than taking a shortcut."""
+    calls: list[object] = []
     original = rebuild_module.plan_pages
-    monkeypatch.setattr(rebuild_module, "plan_pages", lambda *a, **k: full_rebuilds.append(a) or original(*a, **k))
+    monkeypatch.setattr(rebuild_module, "plan_pages", lambda *a, **k: calls.append(a) or original(*a, **k))
+    return calls
+
+
+def test_body_edits_take_the_fast_path_and_match_a_clean_build(tmp_path: Path, monkeypatch) -> None:
+    site, builder = live_site(tmp_path, SITE)
+    full_rebuilds = full_plans(monkeypatch)
     post = site / "content/blog/g.md"  # the newest post: in the feed too
     post.write_text(post.read_text() + "\nA new paragraph with a [link](a.md).\n")
     result = builder.rebuild(Changes(frozenset({"content/blog/g.md"})))
@@ -433,12 +441,8 @@ def test_front_matter_edits_are_planned_by_difference_as_a_full_plan_would(tmp_p
     """Edits of titles, dates and tags keep every page in its place: the plan is made again by
     difference. It must equal the full planner's, and the output a clean build's."""
     monkeypatch.setattr(collections, "FEED_ENTRIES", 3)  # so date edits move posts into the feed and out
-    site = write_files(tmp_path / "site", REPLAN_SITE)
-    builder = LiveBuilder(site, tmp_path / "live")
-    builder.rebuild()
-    full_rebuilds = []
-    original = rebuild_module.plan_pages
-    monkeypatch.setattr(rebuild_module, "plan_pages", lambda *a, **k: full_rebuilds.append(a) or original(*a, **k))
+    site, builder = live_site(tmp_path, REPLAN_SITE)
+    full_rebuilds = full_plans(monkeypatch)
     editor = FrontMatterEditor(site, random.Random(seed))
     for step in range(14):
         action, name = editor.act(step)
@@ -453,9 +457,7 @@ def test_front_matter_edits_are_planned_by_difference_as_a_full_plan_would(tmp_p
 
 def test_a_link_added_by_a_body_edit_follows_the_page_it_points_to(tmp_path: Path) -> None:
     """A body edit keeps the previous plan; the link it adds is a new dependency all the same."""
-    site = write_files(tmp_path / "site", SITE)
-    builder = LiveBuilder(site, tmp_path / "live")
-    builder.rebuild()
+    site, builder = live_site(tmp_path, SITE)
     page = site / "content/blog/a.md"
     page.write_text(page.read_text() + "\nSee [the next one](b.md).\n")
     touch_later(page)
@@ -472,9 +474,7 @@ def test_a_link_added_by_a_body_edit_follows_the_page_it_points_to(tmp_path: Pat
 def test_files_of_a_failed_rebuild_are_looked_at_again_by_the_next(tmp_path: Path, broken: str) -> None:
     """A watcher names only the files saved since the last rebuild: after one that failed,
     the next must not keep what the failed files were before (the build state's version)."""
-    site = write_files(tmp_path / "site", SITE)
-    builder = LiveBuilder(site, tmp_path / "live")
-    builder.rebuild()
+    site, builder = live_site(tmp_path, SITE)
     if broken == "link":  # a link to a page that does not exist yet
         name, edit = "content/blog/a.md", ("Body a.", "Body a, see [the new one](fresh.md).")
     else:
@@ -503,9 +503,7 @@ def test_files_of_a_failed_rebuild_are_looked_at_again_by_the_next(tmp_path: Pat
 def test_a_post_that_another_posts_date_edit_brings_into_the_feed_is_rendered_for_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(collections, "FEED_ENTRIES", 3)  # e, f and g; d was never in the feed
-    site = write_files(tmp_path / "site", SITE)
-    builder = LiveBuilder(site, tmp_path / "live")
-    builder.rebuild()
+    site, builder = live_site(tmp_path, SITE)
     post = site / "content/blog/g.md"
     post.write_text(post.read_text().replace("date: 2026-01-07", "date: 2020-01-01"))
     touch_later(post)
@@ -517,12 +515,8 @@ def test_a_post_that_another_posts_date_edit_brings_into_the_feed_is_rendered_fo
 
 def test_an_edit_that_moves_a_page_or_a_sidebar_entry_is_planned_whole(tmp_path: Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    site = write_files(tmp_path / "site", REPLAN_SITE)
-    builder = LiveBuilder(site, tmp_path / "live")
-    builder.rebuild()
-    full_rebuilds = []
-    original = rebuild_module.plan_pages
-    monkeypatch.setattr(rebuild_module, "plan_pages", lambda *a, **k: full_rebuilds.append(a) or original(*a, **k))
+    site, builder = live_site(tmp_path, REPLAN_SITE)
+    full_rebuilds = full_plans(monkeypatch)
     edits = [("content/docs/start.md", "title: Start", "title: Begin"),  # its sidebar entry
              ("content/blog/a.md", "title: Post a", "title: Post a\nslug: moved"),  # its URL
              ("content/blog/b.md", "title: Post b", "title: Post b\ndraft: true"),
