@@ -278,7 +278,9 @@ def test_a_restart_reuses_the_last_session(tmp_path: Path) -> None:
         log = server.log_text.getvalue()
         assert "unchanged since the last session" in log
         assert b"Changed while stopped." in get(server.origin + "/")[2]
-        served = tree(server.builder.out)
+        wait_for(lambda: not server.builder.index_due)  # the search index follows the first build
+        with server.builder.lock:
+            served = tree(server.builder.out)
     assert served == clean_build(site, tmp_path / "clean", server.origin + "/")
 
 
