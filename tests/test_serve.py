@@ -58,6 +58,22 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
         time.sleep(0.02)
 
 
+def settled_tree(server: DevServer) -> dict[str, bytes]:
+    """The served folder once the search index has caught up with the last rebuild."""
+    served: dict[str, bytes] = {}
+
+    def settled() -> bool:
+        # the lock is held by a rebuild until its last file is written (a page is in before
+        # the rebuild has marked the search index due); the index follows, after the reload
+        with server.builder.lock:
+            if not server.builder.index_due:
+                served.update(tree(server.builder.out))
+            return not server.builder.index_due
+
+    wait_for(settled)
+    return served
+
+
 def test_serves_pretty_urls_drafts_and_404(tmp_path: Path) -> None:
     site = write_files(tmp_path / "site", SITE)
     with dev_server(site) as server:
@@ -146,17 +162,7 @@ def test_served_output_equals_a_clean_build(tmp_path: Path) -> None:
     with dev_server(site) as server:
         (site / "content/blog/second.md").write_text("---\ntitle: Second\ndate: 2026-02-01\ntags: [x]\n---\nTwo.\n")
         wait_for(lambda: get(server.origin + "/tags/x/")[0] == 200)
-        served: dict[str, bytes] = {}
-
-        def settled() -> bool:
-            # the lock is held by a rebuild until its last file is written (the tag page is in
-            # before the rebuild has marked the search index due); the index follows, after the reload
-            with server.builder.lock:
-                if not server.builder.index_due:
-                    served.update(tree(server.builder.out))
-                return not server.builder.index_due
-
-        wait_for(settled)
+        served = settled_tree(server)
     assert served == clean_build(site, tmp_path / "clean", server.origin + "/")
 
 
@@ -278,9 +284,7 @@ def test_a_restart_reuses_the_last_session(tmp_path: Path) -> None:
         log = server.log_text.getvalue()
         assert "unchanged since the last session" in log
         assert b"Changed while stopped." in get(server.origin + "/")[2]
-        wait_for(lambda: not server.builder.index_due)  # the search index follows the first build
-        with server.builder.lock:
-            served = tree(server.builder.out)
+        served = settled_tree(server)  # the search index follows the first build
     assert served == clean_build(site, tmp_path / "clean", server.origin + "/")
 
 

@@ -47,9 +47,7 @@ def replan_listed(plan: Plan, edited: Mapping[int, Page]) -> Plan | None:
     before = [model.pages[index] for index in edited]
     if not all(same_place(old, new) for old, new in zip(before, edited.values(), strict=True)):
         return None
-    pages = list(model.pages)
-    for index, page in edited.items():
-        pages[index] = page
+    pages = replaced(model.pages, edited)
     # listed as before: the same access and the same site config
     shown = [page for page in edited.values() if listed_in(model.config, page, model.protection)]
     posts = _inserted(_without(model.posts, before), (p for p in shown if p.is_post))
@@ -62,8 +60,16 @@ def replan_listed(plan: Plan, edited: Mapping[int, Page]) -> Plan | None:
     if claims.errors or (added and _clash(added, plan)):
         return None
     feed = frozenset(p.source for p in newest_public(posts, model.protection))
-    new_model = replace(model, pages=tuple(pages), posts=tuple(posts), tags=tuple(tags), feed_sources=feed)
+    new_model = replace(model, pages=pages, posts=tuple(posts), tags=tuple(tags), feed_sources=feed)
     return replace(plan, model=new_model, tasks=plan.tasks[:count] + generated)
+
+
+def replaced(pages: Sequence[Page], edited: Mapping[int, Page]) -> tuple[Page, ...]:
+    """``pages`` with the pages at these indexes replaced."""
+    new = list(pages)
+    for index, page in edited.items():
+        new[index] = page
+    return tuple(new)
 
 
 def page_task_count(tasks: Sequence[Task]) -> int:

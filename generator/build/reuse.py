@@ -64,8 +64,8 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
     outputs whose own inputs may differ, when the caller knows (the dev server after front
     matter or body edits); with ``same_deps`` every dependency is as ``previous`` recorded it
     (body-only edits), otherwise the outputs whose recorded dependencies changed are rendered
-    too. ``flat``: the
-    renders go into ``staging`` flat, for an in-place update (:func:`~atoll.build.inplace.scratch_file`).
+    too. ``flat``: the renders go into ``staging`` flat, for an in-place update
+    (:func:`~atoll.build.inplace.scratch_file`).
     ``first``: outputs rendered and handed over before the others (:class:`FirstPass`).
     """
     model = plan.model
@@ -75,12 +75,11 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
         stale = check.stale_outputs()
         candidates = None if stale is None else candidates | stale
     feed_posts = model.feed_posts
-    feed_outputs = {p.output for p in feed_posts}
-    if candidates is not None:  # a post newly in the feed is rendered for its HTML (kept for feed posts only)
-        candidates |= {o for o in feed_outputs if o not in previous.entries or previous.entries[o].html is None}
+    known = previous.entries
+    # a post newly in the feed is rendered for its HTML (kept for the feed's posts only)
+    for_feed = {p.output for p in feed_posts if p.output not in known or known[p.output].html is None}
     if candidates is not None:  # the other outputs are the previous build's, unchecked
-        known = previous.entries
-        todo = [t for t in plan.tasks if t.output in candidates or t.output not in known]
+        todo = [t for t in plan.tasks if t.output in candidates or t.output in for_feed or t.output not in known]
         keys = {t.output: fingerprints.task_key(t) for t in todo}
         entries = dict(known)
         for gone in known.keys() - {t.output for t in plan.tasks}:
@@ -91,11 +90,9 @@ def render_changed(plan: Plan, previous: BuildState, records: dict[str, SourceRe
         keys = {}
         for task in plan.tasks:
             keys[task.output] = key = fingerprints.task_key(task)
-            ok = check.reusable(task, key, old_output, check_file=check_files)
-            if ok and task.output in feed_outputs and previous.entries[task.output].html is None:
-                ok = False  # newly in the feed: its HTML is needed
+            ok = task.output not in for_feed and check.reusable(task, key, old_output, check_file=check_files)
             (reused if ok else todo).append(task)
-        entries = {t.output: previous.entries[t.output] for t in reused}
+        entries = {t.output: known[t.output] for t in reused}
     early = [t for t in todo if t.output in first.outputs] if first and len(todo) >= FIRST_PASS_MIN else []
     results = render_all_by_output(model, early, staging, jobs=jobs, markup_cache=markup_cache, flat=flat)
     stats = {o: stat_of(parallel.staged_file(staging, o, flat=flat)) for o, r in results.items() if not r.errors}

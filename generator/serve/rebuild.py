@@ -25,7 +25,7 @@ from atoll.build.loading import Loaded, load_pages
 from atoll.build.output import MARKER
 from atoll.build.pipeline import plan_pages, undone_on_failure, write_in_place
 from atoll.build.planning import Plan
-from atoll.build.replan import rendered_anew, replan_listed
+from atoll.build.replan import rendered_anew, replaced, replan_listed
 from atoll.build.reuse import FirstPass, Rendering, render_changed
 from atoll.build.search import INDEX_DIR, INDEX_PREFIX, index_site
 from atoll.build.sources import CONTENT, SourceFile, content_source, discover_content
@@ -169,11 +169,9 @@ class LiveBuilder:
             edited[task.index] = record.page
         pages = plan.model.pages
         if all(page.meta == pages[index].meta for index, page in edited.items()):
-            kept = list(pages)
-            for index, page in edited.items():
-                kept[index] = page
             outputs = frozenset(self._page_tasks[page.source].output for page in edited.values())
-            return Shortcut(replace(plan, model=replace(plan.model, pages=tuple(kept))), outputs, listed=False)
+            kept = replace(plan, model=replace(plan.model, pages=replaced(pages, edited)))
+            return Shortcut(kept, outputs, listed=False)
         replanned = replan_listed(plan, edited)
         if replanned is None:
             return None
