@@ -232,7 +232,7 @@ def build(config: SiteConfig, *, out: Path | None = None, drafts: bool = False, 
         index = index_stats(out)
     if use_cache and (site.changed or rendering.changed or previous.output != str(out)
                       or index != previous.index_files):
-        cache.save(config.root, replace(rendering.state, output=str(out), index_files=index))
+        cache.save(config.root, replace(rendering.state, output=str(out), index_files=index), like=previous)
     return BuildReport(
         pages=len(plan.tasks), assets=len(plan.copies) + len(plan.files), output=out,
         protected=folders.protected, seconds=time.perf_counter() - started, notes=tuple(notes + site.notes),
