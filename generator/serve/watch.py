@@ -2,8 +2,11 @@
 
 Editors save in bursts (a temp file, a rename, a backup) and `git checkout`
 touches many files at once: events are gathered until the site has been quiet
-for a moment, then one rebuild runs. Events that arrive during a rebuild
-trigger exactly one more, so no save is ever lost.
+for a moment, then one rebuild runs. The moment is short once every file in the
+burst was last seen finished (closed after writing, or renamed into place: the
+last step of every editor's save) and longer while one may still be written.
+Events that arrive during a rebuild trigger exactly one more, so no save is
+ever lost.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from atoll.theme import THEME_FOLDERS
 WATCHED = ("content", "layouts", "scripts", "public")
 CONFIG = "site.yaml"
 QUIET = 0.03  # seconds without events before a rebuild starts
+SETTLED_QUIET = 0.005  # ...when every file in the burst was last closed after writing or moved into place
 MAX_WAIT = 0.3  # ...but never wait longer than this after the first event
 
 
@@ -67,12 +71,18 @@ class _Handler(FileSystemEventHandler):
             return  # a file in it changed: that file's own event says which
         if event.is_directory and event.event_type in ("created", "moved"):
             self.watcher.watch_new_folder(Path(str(getattr(event, "dest_path", "") or event.src_path)))
-        paths = [str(p) for p in (event.src_path, getattr(event, "dest_path", "")) if p]
-        found = [rel for rel in (relevant(self.watcher.site_root, p, self.watcher.folders) for p in paths) if rel]
-        if found:
+        site_root, folders = self.watcher.site_root, self.watcher.folders
+        source = relevant(site_root, str(event.src_path), folders)
+        dest = relevant(site_root, str(getattr(event, "dest_path", "") or ""), folders)
+        # Finished: closed after writing, or renamed into place. Anything else (a file created,
+        # written, deleted or renamed away, as a backup-then-write save starts) may have more coming.
+        file = not event.is_directory
+        seen = {**({source: file and event.event_type == "closed"} if source else {}),
+                **({dest: file} if dest else {})}
+        if seen:
             # a folder created, deleted or moved changes which files exist below it
             rescan = event.is_directory and event.event_type in ("created", "deleted", "moved")
-            self.watcher.poke(found, rescan=rescan)
+            self.watcher.poke(seen, rescan=rescan)
 
 
 class Watcher:
@@ -84,10 +94,12 @@ class Watcher:
         self.on_change = on_change
         self._observer = Observer()
         self._pending = threading.Event()
+        self._poked = threading.Event()
         self._last_event = 0.0
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._paths: set[str] = set()
+        self._writing: set[str] = set()  # of those, the ones not last seen finished
         self._rescan = False
         self._thread = threading.Thread(target=self._run, name="atoll-rebuild", daemon=True)
 
@@ -119,12 +131,23 @@ class Watcher:
         self._observer.join(timeout=5)
         self._thread.join(timeout=5)
 
-    def poke(self, paths: list[str], *, rescan: bool = False) -> None:
+    def poke(self, seen: dict[str, bool], *, rescan: bool = False) -> None:
+        """Note changed files: ``{site-relative path: whether it was last seen finished}``."""
         with self._lock:
-            self._paths.update(paths)
+            self._paths.update(seen)
             self._rescan = self._rescan or rescan
-        self._last_event = time.monotonic()
+            for path, finished in seen.items():
+                (self._writing.discard if finished else self._writing.add)(path)
+            self._last_event = time.monotonic()
         self._pending.set()
+        self._poked.set()
+
+    def _quiet_left(self, first: float) -> float:
+        """Seconds to wait before the burst that began at ``first`` is rebuilt."""
+        with self._lock:
+            quiet = QUIET if self._writing else SETTLED_QUIET
+            now = time.monotonic()
+            return min(self._last_event + quiet - now, first + MAX_WAIT - now)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -132,10 +155,14 @@ class Watcher:
             if self._stop.is_set():
                 return
             first = time.monotonic()
-            while time.monotonic() - self._last_event < QUIET and time.monotonic() - first < MAX_WAIT:
-                time.sleep(QUIET / 3)
+            while True:
+                self._poked.clear()
+                if (left := self._quiet_left(first)) <= 0:
+                    break
+                self._poked.wait(left)  # woken early by the next event: the wait may be shorter now
             with self._lock:
                 self._pending.clear()  # events from here on ask for one more rebuild
                 changes = Changes(frozenset(self._paths), self._rescan)
                 self._paths, self._rescan = set(), False
+                self._writing.clear()
             self.on_change(changes)
