@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from atoll.errors import StartError
+from atoll.serve import http
 from atoll.serve import rebuild as rebuild_module
 from atoll.serve import server as server_module
 from atoll.serve.http import DevState, page_path
@@ -81,27 +82,42 @@ def test_serves_pretty_urls_drafts_and_404(tmp_path: Path) -> None:
         status, headers, body = get(origin + "/")
         assert status == 200 and b"Hello home." in body
         assert "script-src 'self'" in headers["Content-Security-Policy"]
-        assert b'<script src="/_atoll/dev/client.js"' in body
+        assert re.search(rb'<script src="/_atoll/dev/client\.js\?v=[0-9a-f]+"', body)
         assert get(origin + "/blog/first/")[0] == 200  # drafts are shown by serve
         status, headers, _ = get(origin + "/blog/first?x=1")
         assert status in (301, 302) and headers["Location"] == "/blog/first/?x=1"
         status, _, body = get(origin + "/no/such/page/")
         assert status == 404 and b"Page not found" in body
         # the dev server serves from the site root, whatever base_url says
-        assert b'href="/css/site.css"' in get(origin + "/")[2]
+        assert re.search(rb'href="/css/site\.css\?v=[0-9a-f]+"', get(origin + "/")[2])
 
 
-def test_only_hashed_scripts_may_be_cached(tmp_path: Path) -> None:
+def test_only_files_named_by_their_version_may_be_cached(tmp_path: Path) -> None:
     site = write_files(tmp_path / "site", SITE)
     with dev_server(site) as server:
-        home = get(server.origin + "/")
-        script = re.search(rb'src="(/_atoll/theme\.[0-9a-f]{10}\.js)"', home[2])
-        assert script is not None
-        status, headers, _ = get(server.origin + script.group(1).decode())
-        assert status == 200 and headers["Cache-Control"] == "public, max-age=31536000, immutable"
-        # pages, stylesheets, the dev client and a hashed name that is not there change or may appear
-        for path in ("/", "/css/site.css", "/_atoll/dev/client.js", "/_atoll/theme.0123456789.js"):
+        home = get(server.origin + "/")[2]
+        script = re.search(rb'src="(/_atoll/theme\.[0-9a-f]{10}\.js)"', home)
+        style = re.search(rb'<link rel="stylesheet" href="(/css/site\.css\?v=[0-9a-f]+)">', home)
+        client = re.search(rb'<script src="(/_atoll/dev/client\.js\?v=[0-9a-f]+)"', home)
+        assert script and style and client
+        for path in (script, style, client):
+            status, headers, body = get(server.origin + path.group(1).decode())
+            assert status == 200 and headers["Cache-Control"] == "public, max-age=31536000, immutable", path
+        assert body == (Path(http.__file__).parent / "client.js").read_bytes()
+        # pages, files without their version or with another one, and a hashed name that is not
+        # there change or may appear
+        for path in ("/", "/css/site.css", "/css/site.css?v=0123456789ab", "/_atoll/dev/client.js",
+                     "/_atoll/dev/client.js?v=0", "/_atoll/theme.0123456789.js"):
             assert get(server.origin + path)[1]["Cache-Control"] == "no-store", path
+        # a stylesheet of the site's own, edited: the pages link its new version
+        (site / "public/css").mkdir(parents=True)
+        (site / "public/css/site.css").write_text("main { color: green; }\n")
+        wait_for(lambda: style.group(1) not in get(server.origin + "/")[2])
+        new = re.search(rb'href="(/css/site\.css\?v=[0-9a-f]+)"', get(server.origin + "/")[2])
+        assert new is not None
+        status, headers, body = get(server.origin + new.group(1).decode())
+        assert body == b"main { color: green; }\n" and headers["Cache-Control"].endswith("immutable")
+        assert get(server.origin + style.group(1).decode())[1]["Cache-Control"] == "no-store"
 
 
 @pytest.mark.parametrize("path", ["/../site.yaml", "/%2e%2e/site.yaml", "/..%2fsite.yaml",

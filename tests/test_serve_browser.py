@@ -76,6 +76,25 @@ def test_stylesheet_edits_reload_styles(page: Page, tmp_path: Path) -> None:
         expect(page.locator("body")).to_have_css("color", "rgb(200, 0, 0)", timeout=5000)
 
 
+def test_a_reload_after_an_edit_takes_the_unchanged_stylesheets_from_the_cache(page: Page, tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", SITE)
+    fetched = """() => performance.getEntriesByType("resource").filter((r) => /\\.(css|js)(\\?|$)/.test(r.name))
+        .map((r) => [new URL(r.name).pathname, r.transferSize])"""
+    with dev_server(site) as server:
+        page.goto(server.origin + "/")
+        first = dict(page.evaluate(fetched))
+        assert first["/css/site.css"] > 0 and first["/_atoll/dev/client.js"] > 0
+        save(site / "content/index.md", "---\ntitle: Home\n---\nSecond version.\n")
+        expect(page.locator("main")).to_contain_text("Second version.", timeout=5000)
+        again = dict(page.evaluate(fetched))
+        assert again.keys() == first.keys() and set(again.values()) == {0}, again  # none fetched again
+        expect(page.locator(".site-header .bar")).to_have_css("display", "flex")  # and styled as before
+        save(site / "public/css/site.css", "main { color: rgb(0, 120, 0); }\n")  # the site's own, now
+        save(site / "content/index.md", "---\ntitle: Home\n---\nThird version.\n")
+        expect(page.locator("main")).to_contain_text("Third version.", timeout=5000)
+        expect(page.locator("main")).to_have_css("color", "rgb(0, 120, 0)")
+
+
 def test_error_overlay_can_be_closed_and_reopened_from_the_keyboard(page: Page, tmp_path: Path) -> None:
     site = write_files(tmp_path / "site", SITE)
     with dev_server(site) as server:
