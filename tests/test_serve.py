@@ -93,7 +93,7 @@ def test_serves_pretty_urls_drafts_and_404(tmp_path: Path) -> None:
 
 
 def test_only_files_named_by_their_version_may_be_cached(tmp_path: Path) -> None:
-    site = write_files(tmp_path / "site", SITE)
+    site = write_files(tmp_path / "site", {**SITE, "public/css/print.css": "nav { display: none; }\n"})
     with dev_server(site) as server:
         home = get(server.origin + "/")[2]
         script = re.search(rb'src="(/_atoll/theme\.[0-9a-f]{10}\.js)"', home)
@@ -110,7 +110,6 @@ def test_only_files_named_by_their_version_may_be_cached(tmp_path: Path) -> None
                      "/_atoll/dev/client.js?v=0", "/_atoll/theme.0123456789.js"):
             assert get(server.origin + path)[1]["Cache-Control"] == "no-store", path
         # a stylesheet of the site's own, edited: the pages link its new version
-        (site / "public/css").mkdir(parents=True)
         (site / "public/css/site.css").write_text("main { color: green; }\n")
         wait_for(lambda: style.group(1) not in get(server.origin + "/")[2])
         new = re.search(rb'href="(/css/site\.css\?v=[0-9a-f]+)"', get(server.origin + "/")[2])
