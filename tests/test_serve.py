@@ -134,6 +134,18 @@ def test_no_drafts_flag(tmp_path: Path) -> None:
         assert get(server.origin + "/blog/first/")[0] == 404
 
 
+def test_the_warm_up_after_start_leaves_the_served_folder_as_it_was(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "site", {**SITE, "site.yaml": SITE["site.yaml"] + "search: false\n"})
+    with dev_server(site) as server:
+        with server.builder.lock:  # the server's own warm-up, started with it, is over or not begun
+            before = tree(server.builder.out)
+        server.builder.warm_up()
+        assert tree(server.builder.out) == before
+        assert not [p.name for p in server.builder.out.parent.iterdir() if "warm-up" in p.name]
+        (site / "content/index.md").write_text("---\ntitle: Home\n---\nWarm.\n")
+        wait_for(lambda: b"Warm." in get(server.origin + "/")[2])
+
+
 def test_edit_add_and_delete_are_served(tmp_path: Path) -> None:
     site = write_files(tmp_path / "site", SITE)
     with dev_server(site) as server:

@@ -11,6 +11,7 @@ of the same sources writes.
 from __future__ import annotations
 
 import shutil
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from atoll.build.incremental import BuildState
 from atoll.build.inplace import Folders, InPlace, Update, scratch_folder, sweep_scratch
 from atoll.build.loading import Loaded, load_pages
 from atoll.build.output import MARKER
+from atoll.build.parallel import render_all
 from atoll.build.pipeline import plan_pages, undone_on_failure, write_in_place
 from atoll.build.planning import Plan
 from atoll.build.replan import rendered_anew, replaced, replan_listed
@@ -268,6 +270,19 @@ class LiveBuilder:
                     update.replace_folder(INDEX_PREFIX, scratch / ".index")
                 update.commit()
         return True
+
+    def warm_up(self) -> None:
+        """Render one page of the last plan aside, and drop it. The first rebuild after a start
+        then finds markdown, highlighting and the layouts loaded, as every later rebuild does
+        (the start's pages were rendered by worker processes, or not at all after a restart:
+        without this the first save took a quarter of a second longer on the benchmark site)."""
+        with self.lock:
+            plan = self._plan
+            task = next((t for t in plan.tasks if t.kind is Kind.PAGE), None) if plan is not None else None
+            if plan is None or task is None:
+                return
+            with tempfile.TemporaryDirectory(prefix=".atoll-warm-up-", dir=self.out.parent) as scratch:
+                render_all(plan.model, [task], Path(scratch), jobs=1, flat=True)
 
     def resume(self, state: BuildState) -> bool:
         """Start from a previous session's state and output folder, if they belong together.

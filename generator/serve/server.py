@@ -157,6 +157,7 @@ class DevServer:
             self.say(f"note: {note}")
         self.builder.resume(state)
         self._initial_build()
+        threading.Thread(target=self.builder.warm_up, name="atoll-warm-up", daemon=True).start()
         app = make_app(self.state, companion, self._companion_paths(config), self.executor, log=self.say,
                        hosts=(self.options.host, urlsplit(config.base_url).hostname or ""))
         self.http_server = tornado.httpserver.HTTPServer(app, xheaders=False)
