@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from atoll.build import search
 from atoll.errors import StartError
 from atoll.serve import http
 from atoll.serve import rebuild as rebuild_module
@@ -211,6 +212,35 @@ def test_saves_in_quick_succession_are_indexed_by_one_run_after_them(tmp_path: P
         assert any(f.is_file() for f in index)
         time.sleep(0.5)
         assert runs == [True]  # one run for the three saves
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except OSError:
+        return False
+
+
+def test_stopping_the_server_stops_its_search_index_and_the_next_start_runs_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    slow = tmp_path / "pagefind"  # stands in for Pagefind on a big site: it takes its time
+    slow.write_text('#!/bin/sh\necho $$ >> "$0.runs"\nexec sleep 60\n')
+    slow.chmod(0o755)
+    runs = tmp_path / "pagefind.runs"
+    monkeypatch.setattr(search, "_executable", lambda: str(slow))
+
+    def pids() -> list[int]:
+        return [int(line) for line in runs.read_text().split()] if runs.exists() else []
+
+    site = write_files(tmp_path / "site", SITE)
+    with dev_server(site):
+        wait_for(lambda: len(pids()) == 1)  # the index follows the first build
+        assert alive(pids()[0])
+    assert not alive(pids()[0])  # stopped with the server, not left writing an index nobody reads
+    with dev_server(site) as server:  # the index is still behind the pages: the next session brings it up
+        wait_for(lambda: len(pids()) == 2)
+        assert server.builder.index_due
+    assert not alive(pids()[1])
 
 
 def test_busy_port_names_the_flag(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from atoll.build.model import SiteModel
 from atoll.build.sources import text_digest
 from atoll.build.tasks import Kind, Task
 
-STATE_FORMAT = 6
+STATE_FORMAT = 7
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class BuildState:
     global_key: str = ""  # Fingerprints.global_key of the build that wrote the entries
     dep_values: dict[str, str] = field(default_factory=dict)  # dependency -> value at that build
     index_files: dict[str, tuple[int, int]] = field(default_factory=dict)  # the search index's files, as written
+    index_behind: bool = False  # the dev server stopped before its search index caught up with the pages
     # the cache file's parts it was loaded from (atoll.build.cache.Stored): not part of its value
     stored: Any = field(default=None, compare=False, repr=False)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 from atoll.build.inplace import file_entries
@@ -30,11 +31,17 @@ def _executable() -> str:
     return str(pagefind_bin.get_executable())
 
 
-def index_site(folder: Path, *, into: Path | None = None, background: bool = False) -> None:
+class IndexStopped(Exception):
+    """Pagefind was stopped before it finished, as asked (the dev server is closing)."""
+
+
+def index_site(folder: Path, *, into: Path | None = None, background: bool = False,
+               stop: threading.Event | None = None) -> None:
     """Write ``folder/pagefind/`` (or ``into``) for the HTML files in ``folder``; raise SiteError on failure.
 
     ``background``: at a lower CPU priority (``nice``), so that it yields the cores to the
-    dev server's rebuilds while it runs behind them."""
+    dev server's rebuilds while it runs behind them. ``stop``: when it is set, Pagefind is
+    killed and :class:`IndexStopped` raised. Pagefind never outlives the call."""
     where = ["--output-path", str(into)] if into is not None else ["--output-subdir", INDEX_DIR]
     # heading anchors ("#") and code labels are page furniture, not text to find
     # Pages in dot-folders are no page of the site: the staging folder holds the protected
@@ -45,13 +52,29 @@ def index_site(folder: Path, *, into: Path | None = None, background: bool = Fal
     nice = shutil.which("nice") if background else None
     if nice is not None:
         command = [nice, "-n", "10", *command]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603
-    if done.returncode != 0 and "any html files" in done.stdout + done.stderr:
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    try:
+        out, err = _output(proc, stop)
+    except BaseException:  # stopped, or Ctrl-C: no Pagefind left writing an index nobody reads
+        proc.kill()
+        proc.communicate()
+        raise
+    if proc.returncode != 0 and "any html files" in out + err:
         return  # no page has indexable text yet: no index, and the search box says so
-    if done.returncode != 0:
-        detail = (done.stderr or done.stdout).strip().splitlines()
-        raise SiteError(f"building the search index failed: {detail[-1] if detail else done.returncode}",
+    if proc.returncode != 0:
+        detail = (err or out).strip().splitlines()
+        raise SiteError(f"building the search index failed: {detail[-1] if detail else proc.returncode}",
                         "site.yaml", None, "set search: false in site.yaml to build without search")
+
+
+def _output(proc: subprocess.Popen[str], stop: threading.Event | None) -> tuple[str, str]:
+    """What ``proc`` printed once it has exited; :class:`IndexStopped` as soon as ``stop`` is set."""
+    while True:
+        try:
+            return proc.communicate(timeout=None if stop is None else 0.2)
+        except subprocess.TimeoutExpired:  # retried: communicate loses no output
+            if stop is not None and stop.is_set():
+                raise IndexStopped from None
 
 
 def index_stats(folder: Path) -> dict[str, tuple[int, int]]:

@@ -88,6 +88,7 @@ class LiveBuilder:
         self.index_due = False  # pages changed since the search index was last brought up to date
         self._rebuilds = 0  # rebuilds that left the index due, so far
         self._unsettled: frozenset[str] = frozenset()  # files changed since the last rebuild that succeeded
+        self.closing = threading.Event()  # set when the server stops: a search index run is given up
 
     def rebuild(self, changes: Changes | None = None, *, index: bool = True, viewed: frozenset[str] = frozenset(),
                 shown: Callable[[tuple[str, ...]], None] | None = None) -> Rebuild:
@@ -251,14 +252,15 @@ class LiveBuilder:
         """Bring the search index up to date with the pages in the output, if a rebuild left it
         behind; True if it did. Pagefind runs without the lock, so rebuilds go on meanwhile
         (each file it reads is whole: they are moved in); one that lands during the run
-        leaves the index due again. Raises BuildFailed if Pagefind fails."""
+        leaves the index due again. Raises BuildFailed if Pagefind fails, and
+        :class:`~atoll.build.search.IndexStopped` once :attr:`closing` is set."""
         with self.lock:
             if not self.index_due:
                 return False
             seen = self._rebuilds
         with scratch_folder(self.out, background=True) as scratch:
             try:
-                index_site(self.out, into=scratch / ".index", background=True)
+                index_site(self.out, into=scratch / ".index", background=True, stop=self.closing)
             except SiteError as exc:
                 raise BuildFailed([exc]) from exc
             with self.lock:
@@ -295,10 +297,15 @@ class LiveBuilder:
         if state.output == str(self.out) and (self.out / MARKER).is_file():
             self.state = state
             self.output = InPlace.scan(self.out)
+            self.index_due = state.index_behind
             return True
         if self.out.exists():
             shutil.rmtree(self.out)
         return False
+
+    def session_state(self) -> BuildState:
+        """The state to keep for the next session: it says whether the search index is behind."""
+        return replace(self.state, index_behind=self.index_due)
 
     def reset_output(self) -> None:
         """Start from an empty output folder."""

@@ -28,6 +28,7 @@ import tornado.ioloop
 
 from atoll.build import cache
 from atoll.build.protect import PROTECTED
+from atoll.build.search import IndexStopped
 from atoll.config import SiteConfig, is_loopback_host, load_config
 from atoll.errors import BuildFailed, SiteError, StartError, errors_count
 from atoll.ports import listen_on
@@ -304,13 +305,17 @@ class DevServer:
         every page: on a big site it takes seconds); one run covers any rebuilds before it.
         It waits for :data:`INDEX_QUIET` without a rebuild, so that saves in quick succession
         (an editor's autosave) do not each start a run that the next rebuild competes with."""
-        while True:
+        while not self.builder.closing.is_set():
             self._index_wanted.wait()
             self._index_wanted.clear()
-            while self._index_wanted.wait(INDEX_QUIET):  # another rebuild meanwhile: wait again
-                self._index_wanted.clear()
+            while self._index_wanted.wait(INDEX_QUIET) and not self.builder.closing.is_set():
+                self._index_wanted.clear()  # another rebuild meanwhile: wait again
+            if self.builder.closing.is_set():
+                return
             try:
                 self.builder.refresh_index()
+            except IndexStopped:
+                return
             except BuildFailed as exc:
                 self.say(str(exc) + "\nThe search index is behind until the next rebuild.")
             except Exception as exc:  # noqa: BLE001 - a bug must not take the author's server down
@@ -342,11 +347,17 @@ class DevServer:
             self.loop.add_callback(self._stopped.set)
 
     def close(self) -> None:
+        # A search index run is given up: Pagefind must not outlive the server (on a big site
+        # it runs for half a minute, with gigabytes of memory, writing where nobody reads).
+        self.builder.closing.set()
+        self._index_wanted.set()
+        if self._indexer is not None:
+            self._indexer.join(timeout=10)
         if self.watcher is not None:
             self.watcher.stop()
             with self.builder.lock:  # the next start reuses what this session rendered
                 if self.builder.state.output is not None:
-                    cache.save(self.site_root, self.builder.state, SERVE_STATE)
+                    cache.save(self.site_root, self.builder.session_state(), SERVE_STATE)
         if self.idp_server is not None:
             from atoll.wsgi.server import stop
 
