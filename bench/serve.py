@@ -11,7 +11,9 @@ for each kind of edit, saves a change and times until the open page shows it
   tag     one post's tags (its page, listing and tag pages re-render)
   layout  layouts/post.html (every post re-renders; the open one first)
 
-Also the cold start: spawning `atoll serve` to the first page served. Prints
+Also the cold start: spawning `atoll serve` to the first page served (then
+waiting for its search index, so that the restarted server times the edits
+with nothing indexing behind them). Prints
 every sample, the medians, and the server's own "Rebuilt ... in X ms" lines so
 the time can be split between rebuilding and the browser.
 """
@@ -65,6 +67,21 @@ class Server:
             if self.proc.poll() is not None:
                 raise SystemExit(f"atoll serve exited ({self.proc.returncode}):\n" + "\n".join(self.lines))
         self.cold_start = time.monotonic() - started
+
+    def wait_for_index(self, timeout: float = 600) -> float | None:
+        """Seconds until the search index is served (None: the site has no search)."""
+        started = time.monotonic()
+        with urllib.request.urlopen(self.origin + "/blog/", timeout=5) as r:
+            if b"data-atoll-search" not in r.read():
+                return None
+        while time.monotonic() - started < timeout:
+            try:
+                with urllib.request.urlopen(self.origin + "/pagefind/pagefind.js", timeout=5) as r:
+                    if r.status == 200:
+                        return time.monotonic() - started
+            except OSError:
+                time.sleep(0.5)
+        raise SystemExit(f"the search index was not in after {timeout:.0f} s")
 
     def _read(self) -> None:
         assert self.proc.stdout is not None
@@ -124,6 +141,11 @@ def main() -> int:
     shutil.rmtree(site / ".atoll", ignore_errors=True)  # no previous session
     server = Server(site)
     print(f"cold start ({args.n} pages): {server.cold_start:.2f} s to the first page served", flush=True)
+    # The search index follows the first build; stopping before it is in would leave the next
+    # session to index the whole site behind the edits timed below.
+    indexed = server.wait_for_index()
+    print(f"  its search index was in {indexed:.1f} s later" if indexed is not None else "  (search is off)",
+          flush=True)
     server.stop()
     server = Server(site, server.port, server.idp_port)  # same origin, as `atoll serve` restarted
     print(f"restart with the previous session ({args.n} pages): {server.cold_start:.2f} s to the first page "
