@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 import signal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,13 +46,35 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+# Signals a worker holds back until it has dropped the handlers it inherited.
+_HELD = frozenset({signal.SIGTERM, signal.SIGINT})
+
+
+@contextmanager
+def worker_pool(jobs: int) -> Iterator[multiprocessing.pool.Pool]:
+    """A fork-based pool of ``jobs`` workers, terminated on leaving.
+
+    A fork inherits the parent's signal set-up: under `atoll serve`, asyncio's wakeup fd and
+    SIGTERM handler. A SIGTERM that reached a worker before it had dropped them (the pool's
+    own, when the work is done before the last worker has started) would be written to the
+    server's wakeup fd, and the server would stop as if killed. So the workers are forked,
+    from this thread and from the pool's threads started here, with those signals blocked,
+    and each unblocks them once its handlers are the default ones.
+    """
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+    with pool:
+        yield pool
+
+
 def _worker_init() -> None:
-    # A fork inherits the parent's signal set-up: under `atoll serve`, asyncio's wakeup fd
-    # and SIGTERM handler, so the pool's own SIGTERM to its workers would reach the server
-    # as "stop". Workers take signals the default way.
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _HELD)
     # Freezing what the fork inherited also keeps those pages shared with the parent.
     gc.freeze()
     collect_less_often()
@@ -111,7 +135,7 @@ def read_all(items: Sequence[tuple[SourceFile, str | None]], *, jobs: int | None
         return _read_chunk(list(items))
     size = max(CHUNK, -(-len(items) // (jobs * 4)))
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
-    with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init) as pool:
+    with worker_pool(jobs) as pool:
         return [result for chunk in pool.imap(_read_chunk, chunks) for result in chunk]
 
 
@@ -136,7 +160,7 @@ def render_all(model: SiteModel, tasks: Sequence[Task], staging: Path, *, jobs: 
                     progress(bounds[1], len(tasks))
             return results
         by_start: dict[int, list[Result]] = {}
-        with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init) as pool:
+        with worker_pool(jobs) as pool:
             done = 0
             for bounds, chunk in zip(chunks, pool.imap(_render_range, chunks), strict=True):
                 by_start[bounds[0]] = chunk

@@ -1,0 +1,56 @@
+"""The render pool's workers never pass a signal on to the process that started them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+
+from atoll.build.parallel import worker_pool
+
+JOBS = 2
+_forks = {"armed": False, "count": 0}
+
+
+def _count_fork() -> None:
+    if _forks["armed"]:
+        _forks["count"] += 1
+
+
+def _signal_the_new_worker() -> None:
+    # Right after the fork, before the worker's initializer has run: the moment at which the
+    # pool's own SIGTERM reaches a worker that had no work to start (only the first workers,
+    # so that those the pool starts in their place get to work)
+    if _forks["armed"] and _forks["count"] <= JOBS:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+os.register_at_fork(before=_count_fork, after_in_child=_signal_the_new_worker)
+
+
+def test_a_sigterm_to_a_worker_that_has_not_started_does_not_reach_the_server() -> None:
+    # The server's set-up, as asyncio makes it: a SIGTERM handler, and a wakeup fd that the
+    # signal's number is written to (the server stops when it reads one)
+    woken, wakeup = socket.socketpair()
+    woken.setblocking(False)
+    wakeup.setblocking(False)
+    handled: list[int] = []
+    previous_fd = signal.set_wakeup_fd(wakeup.fileno())
+    previous_handler = signal.signal(signal.SIGTERM, lambda number, frame: handled.append(number))
+    _forks.update(armed=True, count=0)
+    try:
+        with worker_pool(JOBS) as pool:
+            assert pool.map(abs, range(-50, 0)) == list(range(50, 0, -1))
+    finally:
+        _forks["armed"] = False
+        signal.signal(signal.SIGTERM, previous_handler)
+        signal.set_wakeup_fd(previous_fd)
+    try:
+        written = woken.recv(64)
+    except BlockingIOError:
+        written = b""
+    woken.close()
+    wakeup.close()
+    assert written == b"", "a worker's signal was written to the server's wakeup fd"
+    assert handled == []
+    assert _forks["count"] > JOBS, "the signalled workers stopped, and the pool started others in their place"
