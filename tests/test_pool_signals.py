@@ -1,10 +1,14 @@
-"""The render pool's workers never pass a signal on to the process that started them."""
+"""The render pool and signals: a worker never passes one on to the process that started it, and a
+Ctrl-C while the pool starts leaves no worker behind."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import signal
 import socket
+
+import pytest
 
 from atoll.build.parallel import worker_pool
 
@@ -54,3 +58,27 @@ def test_a_sigterm_to_a_worker_that_has_not_started_does_not_reach_the_server() 
     assert written == b"", "a worker's signal was written to the server's wakeup fd"
     assert handled == []
     assert _forks["count"] > JOBS, "the signalled workers stopped, and the pool started others in their place"
+
+
+_interrupt = {"armed": False}
+
+
+def _interrupt_the_parent() -> None:
+    # The author's Ctrl-C while the pool forks its first worker (once)
+    if _interrupt["armed"]:
+        _interrupt["armed"] = False
+        os.kill(os.getpid(), signal.SIGINT)
+
+
+os.register_at_fork(before=_interrupt_the_parent)
+
+
+def test_a_ctrl_c_while_the_pool_starts_leaves_no_worker_behind() -> None:
+    before = set(multiprocessing.active_children())
+    _interrupt["armed"] = True
+    try:
+        with pytest.raises(KeyboardInterrupt), worker_pool(JOBS) as pool:
+            pool.map(abs, range(10))
+    finally:
+        _interrupt["armed"] = False
+    assert set(multiprocessing.active_children()) - before == set(), "the workers outlived the interrupted pool"

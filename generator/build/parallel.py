@@ -64,9 +64,11 @@ def worker_pool(jobs: int) -> Iterator[multiprocessing.pool.Pool]:
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
         pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init)
-    finally:
+    except BaseException:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
-    with pool:
+        raise
+    with pool:  # a Ctrl-C held meanwhile is raised here, where leaving terminates the workers
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         yield pool
 
 
