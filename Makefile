@@ -35,7 +35,7 @@ test: setup-test
 	$(BIN)/python -m pytest -n 2
 
 test-fast: setup
-	$(BIN)/python -m pytest -m "not browser and not slow"
+	$(BIN)/python -m pytest -n 2 -m "not browser and not slow"
 
 clean:
 	rm -rf dist .atoll
