@@ -63,13 +63,12 @@ def worker_pool(jobs: int) -> Iterator[multiprocessing.pool.Pool]:
     """
     held = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
     try:
-        pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init)
-    except BaseException:
+        with multiprocessing.get_context("fork").Pool(jobs, initializer=_worker_init) as pool:
+            # a Ctrl-C held meanwhile is raised here, where leaving terminates the workers
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+            yield pool
+    finally:  # if the pool could not start
         signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        raise
-    with pool:  # a Ctrl-C held meanwhile is raised here, where leaving terminates the workers
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        yield pool
 
 
 def _worker_init() -> None:
