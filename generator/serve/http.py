@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mimetypes
 import os
@@ -29,6 +28,7 @@ import tornado.websocket
 import tornado.wsgi
 
 from atoll.build.scripts import is_hashed_url
+from atoll.build.sources import text_digest
 from atoll.serve.hosts import AllowedHost, RefusedHost
 
 CLIENT_JS = Path(__file__).with_name("client.js")
@@ -40,15 +40,10 @@ _STYLESHEET = re.compile(rb'<link\b[^>]*\brel="stylesheet"[^>]*>')
 _LOCAL_HREF = re.compile(rb'\bhref="(/[^/"?#][^"?#]*)"')
 
 
-def stamp(data: bytes) -> str:
-    """A short name for a version of ``data``."""
-    return hashlib.blake2b(data, digest_size=6).hexdigest()
-
-
 def file_stamp(path: Path) -> str:
     """A short name for a file's version: of its path, size and modification time."""
     st = os.stat(path)
-    return stamp(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return text_digest(f"{path}:{st.st_size}:{st.st_mtime_ns}".encode())
 
 
 def versioned(uri: str | None, current: str) -> bool:
@@ -165,7 +160,7 @@ class ClientScript(tornado.web.RequestHandler):
     def get(self) -> None:
         data = CLIENT_JS.read_bytes()
         self.set_header("Content-Type", "text/javascript; charset=utf-8")
-        fresh = versioned(self.request.uri, stamp(data))
+        fresh = versioned(self.request.uri, text_digest(data))
         self.set_header("Cache-Control", IMMUTABLE if fresh else "no-store")
         self.write(data)
 
@@ -243,7 +238,7 @@ class SiteFiles(tornado.web.RequestHandler):
         after an edit then takes its unchanged stylesheets and the client from the browser's cache
         (on the benchmark site it is ready in half the time), and one whose stylesheet changed
         links the new version."""
-        tag = (f'<script src="{CLIENT_URL}?v={stamp(CLIENT_JS.read_bytes())}" data-build="{self.state.build}" '
+        tag = (f'<script src="{CLIENT_URL}?v={text_digest(CLIENT_JS.read_bytes())}" data-build="{self.state.build}" '
                f'defer></script>').encode()
         head = html.find(b"</head>")
         if head < 0:
