@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import xml.etree.ElementTree as etree  # noqa: N813 - Markdown's own name for it
 
 import markdown
@@ -26,6 +27,13 @@ CASES = {
     "table": "| a | b |\n|---|:-:|\n| 1 | 2 |\n\nx | y\n--|--\n1 | 2\n\n| single |\n| --- |\n| col |",
     "indented code": "Para\n\n    code block\n    more\n\nAfter.",
     "lists": "- a\n- b\n\n    continued b\n\n1. one\n2. two\n    * nested\n\n        deep",
+    "references": ('[a]: https://example.org\n[b]: <https://example.net> "T"\n\nUse [a] and [b][].\n\n'
+                   "Text then\n   [c]: /c (title)\n\n[c] and [d]\n\nno [e]: here"),
+    "footnotes": "Text[^1] and[^n].\n\n[^1]: One.\n[^n]: Two\n    continued.\n\n   [^x]: indented\n\nnot [^y]: one",
+    "abbreviations": "*[HTML]: Hyper Text\n\nThe HTML spec.\n\nText\n*[CSS]: Sheets\nCSS here, not *[X]: this",
+    "rules at line starts": "a\n\n   ***\n\n  - - -\n\n _ _ _\n\ntext\n   ---\n\n    ---\n\nx - - - y",
+    "definitions at line starts": "Term\n   :  Def\n\nT2\n : D2\n\n:   Loose\n\nnot: a definition\n    : indented",
+    "blank lines with spaces": "a\n   \n\t\nb  \n  \n\n    code\n    \n    more\r\n\r\nend \n \n",
     "mixed": "Intro.\n\n!!! note\n    A | B\n    --|--\n    1 | 2\n\n> quote\n\n=== \"T\"\n    # Heading\n\n---",
 }
 
@@ -48,6 +56,18 @@ def test_same_output_on_one_long_document() -> None:
     stock, fast = stock_and_fast()
     text = "\n\n".join(list(CASES.values()) * 2)
     assert fast.reset().convert(text) == stock.reset().convert(text)
+
+
+def test_whitespace_is_normalised_as_stock_does() -> None:
+    from markdown.preprocessors import NormalizeWhitespace
+
+    stock, fast = stock_and_fast()
+    assert type(fast.preprocessors["normalize_whitespace"]) is fastblocks.NormalizeWhitespace
+    stock_step, fast_step = NormalizeWhitespace(stock), fast.preprocessors["normalize_whitespace"]
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice("\n\n  \tab\r\x02\x03") for _ in range(rng.randint(0, 16)))
+        assert fast_step.run(text.split("\n")) == stock_step.run(text.split("\n")), repr(text)
 
 
 def test_a_processor_added_later_is_used() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import random
+import re
 
 import markdown
 import pytest
@@ -79,3 +81,24 @@ def test_same_output_on_a_long_mixed_document() -> None:
     stock, fast = stock_and_fast()
     text = "\n\n".join(CASES * 3)
     assert fast.reset().convert(text) == stock.reset().convert(text)
+
+
+def test_code_spans_are_searched_from_their_first_possible_character() -> None:
+    _, fast = stock_and_fast()
+    regex = fast.inlinePatterns["backtick"].compiled_re
+    assert isinstance(regex, fastinline.SkipAhead)
+    stock = re.compile(regex.pattern, regex.flags)
+    rng = random.Random(3)
+    for _ in range(20_000):
+        text = "".join(rng.choice("``\\\\ab") for _ in range(rng.randint(0, 12)))
+        pos = rng.randint(0, len(text))
+        expected = [(m.span(), m.groups()) for m in stock.finditer(text, pos)]
+        assert [(m.span(), m.groups()) for m in regex.finditer(text, pos)] == expected, (text, pos)
+        found = regex.search(text, pos)
+        assert (found and (found.span(), found.groups())) == (expected[0] if expected else None), (text, pos)
+
+
+@pytest.mark.parametrize("text", ["`a` \\`b` \\\\`c` \\\\\\`d` ``e`f``", "\\\\\\\\`x`", "`unclosed and \\\\"])
+def test_code_spans_and_escaped_backslashes_as_stock(text: str) -> None:
+    stock, fast = stock_and_fast()
+    assert fast.convert(text) == stock.convert(text)
