@@ -83,14 +83,16 @@ def test_same_output_on_a_long_mixed_document() -> None:
     assert fast.reset().convert(text) == stock.reset().convert(text)
 
 
-def test_code_spans_are_searched_from_their_first_possible_character() -> None:
+@pytest.mark.parametrize(("name", "alphabet"), [("backtick", "``\\\\ab"), ("link", "[[!!]b"),
+                                               ("reference", "[!]a"), ("short_reference", "[!a")])
+def test_searches_start_from_the_first_character_a_match_can_begin_with(name: str, alphabet: str) -> None:
     _, fast = stock_and_fast()
-    regex = fast.inlinePatterns["backtick"].compiled_re
+    regex = fast.inlinePatterns[name].compiled_re
     assert isinstance(regex, fastinline.SkipAhead)
     stock = re.compile(regex.pattern, regex.flags)
     rng = random.Random(3)
     for _ in range(20_000):
-        text = "".join(rng.choice("``\\\\ab") for _ in range(rng.randint(0, 12)))
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
         pos = rng.randint(0, len(text))
         expected = [(m.span(), m.groups()) for m in stock.finditer(text, pos)]
         assert [(m.span(), m.groups()) for m in regex.finditer(text, pos)] == expected, (text, pos)

@@ -44,11 +44,12 @@ class Needs:
     indented: bool = False
     # or a line that starts, after at most three spaces, with one of these
     line_starts: tuple[str, ...] = ()
-    after_newline: tuple[str, ...] = field(init=False, repr=False)  # the line starts past the first line
+    # one search for the strings and the line starts past the first line
+    pattern: re.Pattern[str] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "after_newline",
-                           tuple(f"\n{' ' * spaces}{start}" for start in self.line_starts for spaces in range(4)))
+        choices = [*map(re.escape, self.strings), *(r"\n {0,3}" + re.escape(s) for s in self.line_starts)]
+        object.__setattr__(self, "pattern", re.compile("|".join(choices) or "(?!)"))
 
 
 # (module, class) -> what its test needs; the reasons are in each test's regular expression.
@@ -71,17 +72,10 @@ NEEDS: dict[tuple[str, str], Needs] = {
 
 def _admits(needs: Needs, processor: BlockProcessor, block: str) -> bool:
     """Whether ``processor``'s test could accept ``block`` (False only when it surely would not)."""
-    for string in needs.strings:
-        if string in block:
-            return True
-    if needs.line_starts:
-        first = block[:8].lstrip(" ")
-        for start in needs.line_starts:
-            if first.startswith(start):
-                return True
-        for string in needs.after_newline:
-            if string in block:
-                return True
+    if needs.pattern.search(block) is not None:
+        return True
+    if needs.line_starts and block[:8].lstrip(" ").startswith(needs.line_starts):
+        return True
     return needs.indented and (block.startswith(" " * processor.tab_length)
                                or getattr(processor, "current_sibling", None) is not None)
 

@@ -11,11 +11,12 @@ Every inline processor of the stack gets this treatment: Python-Markdown's own,
 and the second one pymdownx.smartsymbols runs over the whole tree again with its
 nine patterns (which, untriggered, cost as much as all the others together).
 
-The code span pattern's regular expression begins with a look behind, so the
-engine tries it at every character of a text that holds a backtick: most of the
-time that all the inline patterns spend searching. Every match of it begins with
-a backtick or a backslash, so :class:`SkipAhead` starts its search at the first of
-those, and the engine yields the very matches it would have.
+The regular expressions of code spans and links begin with a look behind, so
+the engine tries them at every character of a text that holds a backtick or a
+bracket: most of the time that all the inline patterns spend searching. Every
+match of the one begins with a backtick or a backslash, of the other with a
+bracket, so :class:`SkipAhead` starts their searches at the first of those, and
+the engine yields the very matches it would have.
 
 It reaches into name-mangled internals of ``markdown.treeprocessors``; if those
 ever change, :func:`install` leaves the stock processors in place.
@@ -80,6 +81,10 @@ NO_REFERENCES = "\x00no references"  # a pseudo-trigger that is never present
 # registered name -> (class it must be, its stock expression, the characters every match starts with)
 SKIP_AHEAD: dict[str, tuple[str, str, str]] = {
     "backtick": ("BacktickInlineProcessor", inlinepatterns.BACKTICK_RE, "`\\"),
+    # these begin with a look behind for a "!", that would make them an image
+    "link": ("LinkInlineProcessor", inlinepatterns.LINK_RE, "["),
+    "reference": ("ReferenceInlineProcessor", inlinepatterns.REFERENCE_RE, "["),
+    "short_reference": ("ShortReferenceInlineProcessor", inlinepatterns.REFERENCE_RE, "["),
 }
 
 
