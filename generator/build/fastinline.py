@@ -147,6 +147,8 @@ class _Triggers:
     without_references: list[frozenset[str] | None]
     strings: tuple[str, ...]  # every trigger of the tables (NO_REFERENCES apart: it is never present)
     any_of: re.Pattern[str]  # finds any of ``strings``
+    # by pattern index: whether that pattern and every later one has triggers
+    triggered_from: list[bool]
 
     def table(self, references: bool) -> list[frozenset[str] | None]:
         return self.with_references if references else self.without_references
@@ -176,8 +178,10 @@ class TriggeredInlineProcessor(InlineProcessor):
         if self._prepared is None:
             with_references = self._trigger_table(references=True)
             strings = tuple(sorted({t for triggers in with_references if triggers is not None for t in triggers}))
+            triggered_from = [None not in with_references[index:] for index in range(len(with_references) + 1)]
             self._prepared = _Triggers(with_references, self._trigger_table(references=False), strings,
-                                       re.compile("|".join(re.escape(t) for t in strings) or "(?!)"))
+                                       re.compile("|".join(re.escape(t) for t in strings) or "(?!)"),
+                                       triggered_from)
         return self._prepared
 
     def run(self, tree: etree.Element, ancestors: list[str] | None = None) -> etree.Element:
@@ -209,7 +213,12 @@ class TriggeredInlineProcessor(InlineProcessor):
         # where a placeholder meets the text around it), so the triggers present now are,
         # for every pattern, a superset of those it could match later: checking against
         # this one set can skip a pattern only when trying it would fail.
-        present = {t for t in prepared.strings if t in data}
+        if prepared.any_of.search(data) is None:  # most texts: one search instead of one per trigger
+            if prepared.triggered_from[min(pattern_index, len(prepared.triggered_from) - 1)]:
+                return data
+            present: set[str] = set()
+        else:
+            present = {t for t in prepared.strings if t in data}
         patterns = self.inlinePatterns
         apply = self._InlineProcessor__applyPattern  # type: ignore[attr-defined]
         start = 0
