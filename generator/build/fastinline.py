@@ -99,8 +99,12 @@ class SkipAhead:
         self.regex, self.starts = regex, starts
 
     def _first(self, string: str, pos: int) -> int:
-        found = [at for at in (string.find(char, pos) for char in self.starts) if at >= 0]
-        return min(found) if found else -1
+        first = -1
+        for char in self.starts:
+            at = string.find(char, pos)
+            if at >= 0 and (first < 0 or at < first):
+                first = at
+        return first
 
     def finditer(self, string: str, pos: int = 0) -> Iterator[re.Match[str]]:
         first = self._first(string, pos)
@@ -193,14 +197,8 @@ class TriggeredInlineProcessor(InlineProcessor):
         return super().run(tree, ancestors)
 
     def _mentions_a_trigger(self, tree: etree.Element) -> bool:
-        texts = []
-        for element in tree.iter():
-            if element.text:
-                texts.append(element.text)
-            if element.tail:
-                texts.append(element.tail)
-        text = "\x00".join(texts)
-        return self._triggers().any_of.search(text) is not None
+        # every text and tail below the root (comments' too), which is all that run() reads
+        return self._triggers().any_of.search("\x00".join(tree.itertext())) is not None
 
     def _InlineProcessor__handleInline(self, data: str, pattern_index: int = 0) -> str:  # noqa: N802 - overrides it
         # Same loop as InlineProcessor.__handleInline, plus the trigger check.
