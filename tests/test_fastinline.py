@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import random
 import re
+import xml.etree.ElementTree as etree  # noqa: N813 - Markdown's own name for it
 
 import markdown
 import pytest
@@ -104,3 +105,26 @@ def test_searches_start_from_the_first_character_a_match_can_begin_with(name: st
 def test_code_spans_and_escaped_backslashes_as_stock(text: str) -> None:
     stock, fast = stock_and_fast()
     assert fast.convert(text) == stock.convert(text)
+
+
+@pytest.mark.parametrize("is_text", [True, False])
+@pytest.mark.parametrize("before", [None, "", "already "])
+@pytest.mark.parametrize("atomic", [False, True])
+def test_a_text_without_placeholders_joins_its_parent_as_stock_does(is_text: bool, before: str | None,
+                                                                     atomic: bool) -> None:
+    from markdown.treeprocessors import InlineProcessor
+    from markdown.util import AtomicString
+
+    _, fast = stock_and_fast()
+    processor = fast.treeprocessors["inline"]
+    processor.stashed_nodes, processor.ancestors = {}, []
+    data = AtomicString("plain words") if atomic else "plain words"
+    results = []
+    for method in (InlineProcessor._InlineProcessor__processPlaceholders,  # type: ignore[attr-defined]
+                   type(processor)._InlineProcessor__processPlaceholders):
+        parent = etree.Element("p")
+        parent.text = parent.tail = before
+        children = method(processor, data, parent, is_text)
+        value = parent.text if is_text else parent.tail
+        results.append((children, value, type(value), parent.tail if is_text else parent.text))
+    assert results[0] == results[1]

@@ -232,12 +232,28 @@ class TriggeredInlineProcessor(InlineProcessor):
                 pattern_index += 1
         return data
 
+    def _InlineProcessor__processPlaceholders(  # noqa: N802 - overrides it
+            self, data: str | None, parent: etree.Element, isText: bool = True,  # noqa: N803 - its name
+    ) -> list[tuple[etree.Element, list[str]]]:
+        # A text that holds no placeholder (most do not) is only added to the parent's text or
+        # tail, as the stock loop would after finding none; an atomic one stays atomic.
+        if data and self._InlineProcessor__placeholder_prefix not in data:  # type: ignore[attr-defined]
+            if isText:
+                parent.text = parent.text + data if parent.text else data
+            else:
+                parent.tail = parent.tail + data if parent.tail else data
+            return []
+        stock: list[tuple[etree.Element, list[str]]] = super()._InlineProcessor__processPlaceholders(  # type: ignore[misc]
+            data, parent, isText)
+        return stock
+
 
 def install(md: markdown.Markdown) -> bool:
     """Replace ``md``'s inline processors (Python-Markdown's own and any an extension added)
     if the internals are as expected; True when Python-Markdown's own was replaced."""
     if not all(hasattr(InlineProcessor, n) for n in ("_InlineProcessor__applyPattern",
-                                                     "_InlineProcessor__handleInline")):
+                                                     "_InlineProcessor__handleInline",
+                                                     "_InlineProcessor__processPlaceholders")):
         return False
     replaced = False
     for item in list(md.treeprocessors._priority):  # type: ignore[attr-defined]
