@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import markdown
 from markdown.treeprocessors import Treeprocessor
 
-from atoll.build import fastblocks, fastinline, gates
+from atoll.build import fastblocks, fastinline, fastpost, gates
 from atoll.build.assets import image_size, local_target, looks_like_file
 from atoll.build.content import Page
 from atoll.build.highlight import Problem, register_fenced_code
@@ -180,6 +180,7 @@ class MarkupRenderer:
         self.md = markdown.Markdown(extensions=names, extension_configs=configs, output_format="html")
         fastinline.install(self.md)
         fastblocks.install(self.md)
+        fastpost.install(self.md)
         gates.install(self.md)
 
     def render(self, page: Page, table: LinkTable) -> Rendered:
