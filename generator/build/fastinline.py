@@ -78,41 +78,43 @@ NEEDS_REFERENCES = frozenset({"reference", "short_reference", "image_reference",
 NO_REFERENCES = "\x00no references"  # a pseudo-trigger that is never present
 
 
-# registered name -> (class it must be, its stock expression, the characters every match starts with)
-SKIP_AHEAD: dict[str, tuple[str, str, str]] = {
-    "backtick": ("BacktickInlineProcessor", inlinepatterns.BACKTICK_RE, "`\\"),
+# registered name -> (class it must be, its stock expression, the strings every match starts with)
+SKIP_AHEAD: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "backtick": ("BacktickInlineProcessor", inlinepatterns.BACKTICK_RE, ("`", "\\")),
     # these begin with a look behind for a "!", that would make them an image
-    "link": ("LinkInlineProcessor", inlinepatterns.LINK_RE, "["),
-    "reference": ("ReferenceInlineProcessor", inlinepatterns.REFERENCE_RE, "["),
-    "short_reference": ("ShortReferenceInlineProcessor", inlinepatterns.REFERENCE_RE, "["),
+    "link": ("LinkInlineProcessor", inlinepatterns.LINK_RE, ("[",)),
+    "reference": ("ReferenceInlineProcessor", inlinepatterns.REFERENCE_RE, ("[",)),
+    "short_reference": ("ShortReferenceInlineProcessor", inlinepatterns.REFERENCE_RE, ("[",)),
 }
 
 
 class SkipAhead:
-    """A compiled expression whose searches start at the first character a match can begin with.
+    """A compiled expression whose searches start where a match can: at the first of ``starts``
+    in the text, or ``lead`` characters before it when matches may begin that far ahead of it.
 
     The engine's look behind still sees the text before that point, so the matches are
     the same as the expression's own from the start asked for.
     """
 
-    def __init__(self, regex: re.Pattern[str], starts: str) -> None:
-        self.regex, self.starts = regex, starts
+    def __init__(self, regex: re.Pattern[str], starts: tuple[str, ...], lead: int = 0) -> None:
+        self.regex, self.starts, self.lead = regex, starts, lead
 
-    def _first(self, string: str, pos: int) -> int:
+    def _from(self, string: str, pos: int) -> int:
+        """Where to search from, or -1 when no match can start at or after ``pos``."""
         first = -1
-        for char in self.starts:
-            at = string.find(char, pos)
+        for start in self.starts:
+            at = string.find(start, pos)
             if at >= 0 and (first < 0 or at < first):
                 first = at
-        return first
+        return max(pos, first - self.lead) if first >= 0 else -1
 
     def finditer(self, string: str, pos: int = 0) -> Iterator[re.Match[str]]:
-        first = self._first(string, pos)
-        return self.regex.finditer(string, first) if first >= 0 else iter(())
+        begin = self._from(string, pos)
+        return self.regex.finditer(string, begin) if begin >= 0 else iter(())
 
     def search(self, string: str, pos: int = 0) -> re.Match[str] | None:
-        first = self._first(string, pos)
-        return self.regex.search(string, first) if first >= 0 else None
+        begin = self._from(string, pos)
+        return self.regex.search(string, begin) if begin >= 0 else None
 
     def __getattr__(self, name: str) -> Any:  # pattern, flags, match... as the expression has them
         return getattr(self.regex, name)

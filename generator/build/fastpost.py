@@ -4,8 +4,9 @@ Every stashed piece of raw HTML (and every highlighted code block) is put back
 into the page by a regular expression, ``<p>PLACEHOLDER</p>|PLACEHOLDER``,
 whose search stops at every ``<`` of the page's HTML: a fortieth of a page's
 conversion. Every match contains the placeholder's prefix and starts at it, or
-three characters before it (``<p>``), so :class:`Restorer` finds the prefix
-with ``str.find`` and starts the same search there. What replaces each match
+three characters before it (``<p>``), so :class:`Restorer` searches with a
+:class:`~atoll.build.fastinline.SkipAhead` that finds the prefix with
+``str.find`` and starts the same expression there. What replaces each match
 is the stock replacement: the stashed HTML, itself restored, wrapped in
 ``<p>`` unless it is a block, through the processor's own ``stash_to_string``
 and ``isblocklevel`` (md_in_html's subclass has its own ``stash_to_string``).
@@ -19,10 +20,13 @@ import markdown
 from markdown import util
 from markdown.postprocessors import RawHtmlPostprocessor
 
+from atoll.build.fastinline import SkipAhead
+
 PREFIX = util.HTML_PLACEHOLDER.split("%s", 1)[0]
 WRAPPER = "<p>"  # what the wrapped alternative begins with, before the prefix
 _NUMBERED = util.HTML_PLACEHOLDER % "([0-9]+)"
 PATTERN = re.compile(f"{WRAPPER}{_NUMBERED}</p>|{_NUMBERED}")  # the stock run's expression
+_SEARCH = SkipAhead(PATTERN, (PREFIX,), lead=len(WRAPPER))
 
 
 class Restorer:
@@ -40,10 +44,7 @@ class Restorer:
         """What ``PATTERN.sub`` with the stock replacement makes of ``text``."""
         pieces: list[str] = []
         last = 0
-        while (at := text.find(PREFIX, last)) >= 0:
-            match = PATTERN.search(text, max(last, at - len(WRAPPER)))
-            if match is None:
-                break
+        while (match := _SEARCH.search(text, last)) is not None:
             pieces += (text[last:match.start()], self._replacement(match))
             last = match.end()
         if not pieces:
