@@ -46,10 +46,13 @@ class Needs:
     line_starts: tuple[str, ...] = ()
     # one search for the strings and the line starts past the first line
     pattern: re.Pattern[str] = field(init=False, repr=False)
+    # how much of a block's start holds three spaces and the longest line start
+    head: int = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         choices = [*map(re.escape, self.strings), *(r"\n {0,3}" + re.escape(s) for s in self.line_starts)]
         object.__setattr__(self, "pattern", re.compile("|".join(choices) or "(?!)"))
+        object.__setattr__(self, "head", 3 + max(map(len, self.line_starts), default=0))
 
 
 # (module, class) -> what its test needs; the reasons are in each test's regular expression.
@@ -74,7 +77,7 @@ def _admits(needs: Needs, processor: BlockProcessor, block: str) -> bool:
     """Whether ``processor``'s test could accept ``block`` (False only when it surely would not)."""
     if needs.pattern.search(block) is not None:
         return True
-    if needs.line_starts and block[:8].lstrip(" ").startswith(needs.line_starts):
+    if needs.line_starts and block[:needs.head].lstrip(" ").startswith(needs.line_starts):
         return True
     return needs.indented and (block.startswith(" " * processor.tab_length)
                                or getattr(processor, "current_sibling", None) is not None)
